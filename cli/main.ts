@@ -1,0 +1,139 @@
+import { createReadStream, statSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { openDb, type Db } from "../db/client.ts";
+import { SCOPES, type Scope } from "../db/schema/index.ts";
+import { ApiError } from "../lib/errors.ts";
+import { silentLogger } from "../lib/log.ts";
+import { loadDemo } from "../scripts/demo/load.ts";
+import { loadConfig } from "../server/config.ts";
+import type { Ctx } from "../tools/context.ts";
+import { EVENT_IMPORT_FORMATS, importEventsFile, type EventImportFormat } from "../tools/imports/events.ts";
+import { createKey, listKeys, revokeKey } from "../tools/keys/index.ts";
+import { ensureWorkspace, findWorkspaceByName } from "../tools/workspaces/index.ts";
+import { progressBar } from "./progress.ts";
+
+const USAGE = `flywheel — 命令行 / command line (reads DATABASE_PATH, like the server)
+
+  flywheel keys create --workspace NAME --scopes ingest,operator,generate,admin [--name N] [--rate-limit N]
+  flywheel keys list --workspace NAME
+  flywheel keys revoke --workspace NAME KEY_ID
+  flywheel demo [--workspace demo] [--users 10000] [--days 180] [--seed 42]
+  flywheel import --workspace NAME --format ndjson|csv|cdnow FILE
+`;
+
+class UsageError extends Error {}
+
+/** Lines in a file (newline bytes), for the progress bar's total. */
+async function countLines(path: string): Promise<number> {
+  let n = 0;
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) for (const b of chunk) if (b === 10) n++;
+  return Math.max(n, 1);
+}
+
+function need<T>(v: T | undefined, what: string): T {
+  if (v === undefined || v === "") throw new UsageError(`缺少 / missing ${what}`);
+  return v;
+}
+
+function ctxFor(db: Db, workspace: string, create: boolean): Ctx {
+  const now = new Date();
+  const ws = create ? ensureWorkspace(db, workspace, now) : findWorkspaceByName(db, workspace);
+  if (!ws) throw new UsageError(`工作区不存在 / no workspace '${workspace}'`);
+  return { db, workspaceId: ws.id, now: () => new Date(), log: silentLogger };
+}
+
+const int = (s: string | undefined, what: string, dflt: number) => {
+  if (s === undefined) return dflt;
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${what} must be a whole number`);
+  return n;
+};
+
+export async function run(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s + "\n")): Promise<number> {
+  const { values: o, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      workspace: { type: "string" },
+      scopes: { type: "string" },
+      name: { type: "string" },
+      "rate-limit": { type: "string" },
+      users: { type: "string" },
+      days: { type: "string" },
+      seed: { type: "string" },
+      format: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  const [cmd, sub, arg] = positionals;
+  if (!cmd || o.help) {
+    out(USAGE);
+    return cmd ? 0 : 2;
+  }
+  const config = loadConfig();
+  const db = openDb(config.DATABASE_PATH);
+  try {
+    if (cmd === "keys" && sub === "create") {
+      const scopes = need(o.scopes, "--scopes").split(",").map((s) => s.trim());
+      const bad = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
+      if (bad.length) throw new UsageError(`未知权限 / unknown scope(s): ${bad.join(", ")} (one of ${SCOPES.join(", ")})`);
+      const rateLimit = o["rate-limit"] === undefined ? undefined : int(o["rate-limit"], "--rate-limit", 1000);
+      const key = createKey(ctxFor(db, need(o.workspace, "--workspace"), true), {
+        name: o.name ?? "cli",
+        scopes: scopes as Scope[],
+        ...(rateLimit ? { rateLimit } : {}),
+      });
+      out(`workspace: ${o.workspace}  id: ${key.id}  scopes: ${key.scopes.join(",")}  (shown once / 仅显示一次)`);
+      out(key.key);
+    } else if (cmd === "keys" && sub === "list") {
+      for (const k of listKeys(ctxFor(db, need(o.workspace, "--workspace"), false)))
+        out(`${k.id}  ${k.prefix}…  ${k.name}  ${k.scopes.join(",")}  ${k.rateLimit}/s  ${k.revokedAt ? "revoked " + k.revokedAt : "active"}`);
+    } else if (cmd === "keys" && sub === "revoke") {
+      const k = revokeKey(ctxFor(db, need(o.workspace, "--workspace"), false), need(arg, "KEY_ID"));
+      out(`revoked ${k.id} at ${k.revokedAt}`);
+    } else if (cmd === "demo") {
+      const ctx = ctxFor(db, o.workspace ?? config.FLYWHEEL_DEMO_WORKSPACE, true);
+      const users = int(o.users, "--users", 10_000);
+      const bar = progressBar("demo", users);
+      const r = await loadDemo(db, ctx.workspaceId, {
+        users,
+        days: int(o.days, "--days", 180),
+        seed: int(o.seed, "--seed", 42),
+        usersPerChunk: 500,
+        onProgress: (done, _total, events) => bar.update(done, `${done.toLocaleString()} users, ${events.toLocaleString()} events`),
+      });
+      bar.done();
+      out(`demo: ${r.users.toLocaleString()} users, ${r.events.toLocaleString()} events (${r.stored.toLocaleString()} new) in ${r.seconds.toFixed(1)} s = ${Math.round(r.events / r.seconds).toLocaleString()} events/s`);
+    } else if (cmd === "import") {
+      const file = need(sub, "FILE");
+      const format = need(o.format, "--format") as EventImportFormat;
+      if (!EVENT_IMPORT_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${EVENT_IMPORT_FORMATS.join(", ")}`);
+      const size = statSync(file, { throwIfNoEntry: false })?.size;
+      if (size === undefined) throw new UsageError(`文件不存在 / no such file: ${file}`);
+      const ctx = ctxFor(db, need(o.workspace, "--workspace"), true);
+      const bar = progressBar("import", await countLines(file));
+      const s = await importEventsFile(ctx, file, format, (rows, sum) =>
+        bar.update(rows, `${rows.toLocaleString()} rows, ${sum.stored.toLocaleString()} stored`),
+      );
+      bar.update(Infinity, `${s.rowsRead.toLocaleString()} rows`);
+      const seconds = bar.done();
+      out(`rows read: ${s.rowsRead}`);
+      out(`stored: ${s.stored}`);
+      out(`duplicates: ${s.duplicates}`);
+      out(`rejected: ${s.rejected}`);
+      for (const [code, r] of Object.entries(s.reasons))
+        out(`  ${code}: ${r.count}  e.g. ${r.examples.map((e) => `line ${e.line}: ${e.message}`).join("; ")}`);
+      out(`seconds: ${seconds.toFixed(1)}`);
+    } else throw new UsageError(`未知命令 / unknown command: ${positionals.join(" ")}\n\n${USAGE}`);
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof ApiError) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  } finally {
+    db.$client.close();
+  }
+}
+

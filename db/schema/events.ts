@@ -1,0 +1,44 @@
+import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/**
+ * Raw events. `seq` is the rowid: ingest aggregates rollups over the rows a batch inserted by
+ * their rowid range, so only inserted rows move rollups and a resent event never counts twice.
+ */
+export const events = sqliteTable(
+  "events",
+  {
+    seq: integer("seq").primaryKey(),
+    workspaceId: integer("workspace_id").notNull(),
+    /** The client's event id; first write wins. */
+    messageId: text("message_id").notNull(),
+    /** The resolved profile id at ingest (moved on merge). */
+    userId: text("user_id").notNull(),
+    anonymousId: text("anonymous_id"),
+    name: text("name").notNull(),
+    properties: text("properties").notNull().default("{}"),
+    amount: real("amount"),
+    occurredAt: integer("occurred_at").notNull(),
+    /** Calendar day number (days since 1970-01-01) in the workspace's timezone. */
+    day: integer("day").notNull(),
+    receivedAt: integer("received_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("events_message").on(t.workspaceId, t.messageId),
+    index("events_name_time").on(t.workspaceId, t.name, t.occurredAt),
+    index("events_user_time").on(t.workspaceId, t.userId, t.occurredAt),
+  ],
+);
+
+/** Per user, day and event name: what segments and analytics read instead of raw events. */
+export const userDaily = sqliteTable(
+  "user_daily",
+  {
+    workspaceId: integer("workspace_id").notNull(),
+    userId: text("user_id").notNull(),
+    day: integer("day").notNull(),
+    name: text("name").notNull(),
+    count: integer("count").notNull(),
+    amount: real("amount").notNull().default(0),
+  },
+  (t) => [uniqueIndex("user_daily_pk").on(t.workspaceId, t.userId, t.day, t.name)],
+);

@@ -1,0 +1,18 @@
+import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+/** Default non-activity events: message receipts and what the platform emits itself (DESIGN §3). */
+export const DEFAULT_NON_ACTIVITY = ["*_received", "*_delivered", "$*"];
+
+export const workspaces = sqliteTable("workspaces", {
+  // Integer ids keep every event row small; the name is the public handle.
+  id: integer("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  timezone: text("timezone").notNull().default("Asia/Shanghai"),
+  nonActivityEvents: text("non_activity_events", { mode: "json" })
+    .$type<string[]>()
+    .notNull()
+    .$defaultFn(() => DEFAULT_NON_ACTIVITY),
+  createdAt: integer("created_at").notNull(),
+});
+
+export type WorkspaceRow = typeof workspaces.$inferSelect;

@@ -1,0 +1,77 @@
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+const offsetCache = new Map<string, number>();
+
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+/** True when `tz` is an IANA zone this runtime knows. */
+export function isTimeZone(tz: string): boolean {
+  try {
+    formatter(tz);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The zone's UTC offset in ms at instant `ms`. Offsets change at most on the quarter hour and
+ * Intl is slow, so the answer is cached per zone and hour: ingest calls this once per event.
+ */
+export function tzOffsetMs(timeZone: string, ms: number): number {
+  const hour = Math.floor(ms / HOUR_MS);
+  const key = `${timeZone}|${hour}`;
+  const hit = offsetCache.get(key);
+  if (hit !== undefined) return hit;
+  const parts = formatter(timeZone).formatToParts(new Date(hour * HOUR_MS));
+  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
+  const local = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"));
+  const offset = local - hour * HOUR_MS;
+  if (offsetCache.size > 200_000) offsetCache.clear();
+  offsetCache.set(key, offset);
+  return offset;
+}
+
+/** Calendar day number (days since 1970-01-01) of instant `ms` in `timeZone`. */
+export function dayNumber(ms: number, timeZone: string): number {
+  return Math.floor((ms + tzOffsetMs(timeZone, ms)) / DAY_MS);
+}
+
+/** `YYYY-MM-DD` of a day number. */
+export function dayToIso(day: number): string {
+  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** The instant local midnight of `day` begins in `timeZone`. */
+export function dayStartMs(day: number, timeZone: string): number {
+  const guess = day * DAY_MS;
+  return guess - tzOffsetMs(timeZone, guess - tzOffsetMs(timeZone, guess));
+}
+
+const ISO_DATETIME =
+  /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
+
+/** Parses an ISO 8601 date-time with an explicit offset; NaN when it is not one. */
+export function parseIsoDateTime(s: string): number {
+  if (!ISO_DATETIME.test(s)) return NaN;
+  return Date.parse(s.replace(" ", "T"));
+}
+
+export { DAY_MS, HOUR_MS };

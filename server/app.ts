@@ -1,0 +1,45 @@
+import type { Db } from "../db/client.ts";
+import { ApiError, ErrorCode, bi } from "../lib/errors.ts";
+import { silentLogger, type Logger } from "../lib/log.ts";
+import { onError, sendError } from "./errors.ts";
+import { authenticate } from "./middleware/auth.ts";
+import { RateLimiter } from "./middleware/rateLimit.ts";
+import { requestContext } from "./middleware/requestContext.ts";
+import { newRouter } from "./openapi.ts";
+import { registerCatalog } from "./routes/catalog.ts";
+import { registerDocs } from "./routes/docs.ts";
+import { registerEvents } from "./routes/events.ts";
+import { registerIdentity } from "./routes/identity.ts";
+import { registerKeys } from "./routes/keys.ts";
+import { registerSegment } from "./routes/segment.ts";
+import { registerUsers } from "./routes/users.ts";
+
+export type Services = {
+  db: Db;
+  now?: () => Date;
+  log?: Logger;
+  /** Set by the Node entry while demo data loads, so /healthz can say so. */
+  status?: () => Record<string, unknown>;
+};
+
+/** The whole HTTP API over the given services; tests pass an in-memory database and a fixed clock. */
+export function createApp(services: Services) {
+  const now = services.now ?? (() => new Date());
+  const log = services.log ?? silentLogger;
+  const app = newRouter();
+  app.onError(onError);
+  app.notFound((c) => sendError(c, new ApiError(ErrorCode.NotFound, bi("路径不存在", `no route ${c.req.method} ${c.req.path}`))));
+  app.use("*", requestContext(log));
+  app.get("/healthz", (c) => c.json({ ok: true, time: now().toISOString(), ...services.status?.() }));
+  registerDocs(app);
+  app.use("/v1/*", authenticate({ db: services.db, now, log, limiter: new RateLimiter() }));
+  registerEvents(app);
+  registerSegment(app);
+  registerIdentity(app);
+  registerUsers(app);
+  registerCatalog(app);
+  registerKeys(app);
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

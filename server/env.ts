@@ -1,0 +1,15 @@
+import type { Scope } from "../db/schema/index.ts";
+import type { Logger } from "../lib/log.ts";
+import type { Ctx } from "../tools/context.ts";
+
+export type Auth = { keyId: string; workspaceId: number; scopes: Scope[] };
+
+/** Hono's per-request variables. */
+export type AppEnv = {
+  Variables: {
+    requestId: string;
+    log: Logger;
+    auth: Auth;
+    ctx: Ctx;
+  };
+};

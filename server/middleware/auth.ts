@@ -1,0 +1,59 @@
+import type { MiddlewareHandler } from "hono";
+import type { Db } from "../../db/client.ts";
+import type { Scope } from "../../db/schema/index.ts";
+import { ApiError, ErrorCode, bi } from "../../lib/errors.ts";
+import type { Logger } from "../../lib/log.ts";
+import { findActiveKey, hasScope, touchKey } from "../../tools/keys/index.ts";
+import type { AppEnv } from "../env.ts";
+import { RateLimiter } from "./rateLimit.ts";
+
+/** The key from `Authorization: Bearer <key>` or Basic with the key as user name (Segment's write key). */
+export function keyFromHeader(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const [scheme, value] = header.split(" ", 2);
+  if (!value) return undefined;
+  if (/^bearer$/i.test(scheme!)) return value.trim();
+  if (/^basic$/i.test(scheme!)) {
+    const decoded = Buffer.from(value.trim(), "base64").toString("utf8");
+    return decoded.split(":", 1)[0] || undefined;
+  }
+  return undefined;
+}
+
+const TOUCH_EVERY_MS = 60_000;
+
+/**
+ * Authenticates every /v1 request: the key is looked up on each request (a new key works at once,
+ * a revoked one stops at once), then rate limited; the request's tool context is set here.
+ */
+export function authenticate(deps: { db: Db; now: () => Date; log: Logger; limiter: RateLimiter }): MiddlewareHandler<AppEnv> {
+  const touched = new Map<string, number>();
+  return async (c, next) => {
+    const secret = keyFromHeader(c.req.header("authorization"));
+    if (!secret)
+      throw new ApiError(ErrorCode.Unauthorized, bi("缺少 API 密钥", "missing API key: send Authorization: Bearer <key>"));
+    const key = findActiveKey(deps.db, secret);
+    if (!key) throw new ApiError(ErrorCode.Unauthorized, bi("API 密钥无效或已吊销", "unknown or revoked API key"));
+    const now = deps.now().getTime();
+    const wait = deps.limiter.take(key.id, key.rateLimit, key.burst, now);
+    if (wait > 0)
+      throw new ApiError(ErrorCode.RateLimited, bi("请求过于频繁", `rate limit of ${key.rateLimit}/s exceeded`), undefined, {
+        "Retry-After": String(Math.max(1, Math.ceil(wait / 1000))),
+      });
+    if ((touched.get(key.id) ?? 0) + TOUCH_EVERY_MS < now) {
+      touched.set(key.id, now);
+      touchKey(deps.db, key.id, now);
+    }
+    c.set("auth", { keyId: key.id, workspaceId: key.workspaceId, scopes: key.scopes });
+    c.set("ctx", { db: deps.db, workspaceId: key.workspaceId, now: deps.now, log: c.get("log") });
+    await next();
+  };
+}
+
+export function requireScope(scope: Scope): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (!hasScope(c.get("auth").scopes, scope))
+      throw new ApiError(ErrorCode.Forbidden, bi(`密钥缺少 ${scope} 权限`, `this key lacks the '${scope}' scope`));
+    await next();
+  };
+}

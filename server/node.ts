@@ -1,0 +1,62 @@
+import { serve } from "@hono/node-server";
+import { openDb } from "../db/client.ts";
+import { createLogger } from "../lib/log.ts";
+import { createKey } from "../tools/keys/index.ts";
+import { ensureWorkspace } from "../tools/workspaces/index.ts";
+import { loadDemo } from "../scripts/demo/load.ts";
+import { createApp } from "./app.ts";
+import { loadConfig } from "./config.ts";
+
+const STARTUP_KEY_NAME = "npm start";
+
+/**
+ * `npm start`: listen first, then load the demo data in the background (progress in the log),
+ * so the server answers within seconds. Each start prints a fresh all-scope key for the demo
+ * workspace and revokes the one the previous start printed.
+ */
+async function main() {
+  const config = loadConfig();
+  const log = createLogger({ level: config.LOG_LEVEL });
+  const db = openDb(config.DATABASE_PATH);
+  const status: Record<string, unknown> = { demo: config.FLYWHEEL_DEMO === "on" ? "pending" : "off" };
+  const app = createApp({ db, log, status: () => ({ ...status }) });
+  const now = new Date();
+  const ws = ensureWorkspace(db, config.FLYWHEEL_DEMO_WORKSPACE, now);
+  db.$client
+    .prepare("UPDATE api_keys SET revoked_at = ? WHERE workspace_id = ? AND name = ? AND revoked_at IS NULL")
+    .run(now.getTime(), ws.id, STARTUP_KEY_NAME);
+  const key = createKey(
+    { db, workspaceId: ws.id, now: () => now, log },
+    { name: STARTUP_KEY_NAME, scopes: ["ingest", "operator", "generate", "admin"] },
+  );
+  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
+    log.info("listening", { url: `http://${config.HOST}:${info.port}`, database: config.DATABASE_PATH, model: "offline (built-in)" });
+    process.stdout.write(
+      [
+        "",
+        `Flywheel 已启动 / Flywheel is running: http://${config.HOST}:${info.port}`,
+        `  API 文档 / docs:  http://${config.HOST}:${info.port}/docs`,
+        `  工作区 / workspace: ${ws.name}`,
+        `  密钥 (all scopes, shown once) / key:`,
+        key.key,
+        "",
+      ].join("\n") + "\n",
+    );
+    if (config.FLYWHEEL_DEMO === "on")
+      loadDemo(db, ws.id, { users: config.FLYWHEEL_DEMO_USERS, log, onStatus: (s) => (status.demo = s) }).catch((err) =>
+        log.error("demo data failed", { err: String(err?.stack ?? err) }),
+      );
+  });
+  const stop = () => {
+    server.close();
+    db.$client.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err?.stack ?? err}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,13 @@
+import type { Db } from "../db/client.ts";
+import type { Logger } from "../lib/log.ts";
+
+/** What every tool function gets: no globals, so tests inject a database and a clock. */
+export interface Ctx {
+  db: Db;
+  workspaceId: number;
+  now: () => Date;
+  log: Logger;
+}
+
+/** The same context for another workspace. */
+export const forWorkspace = (ctx: Omit<Ctx, "workspaceId">, workspaceId: number): Ctx => ({ ...ctx, workspaceId });

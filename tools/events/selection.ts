@@ -1,0 +1,28 @@
+/**
+ * A set of event rows, as a SQL condition over `events e` with named parameters. Rollups and the
+ * catalog are written from a selection, so ingest (the rows a batch inserted), merges (one user's
+ * rows) and deletions share one statement each.
+ */
+export type EventSelection = { from: string; where: string; params: Record<string, unknown> };
+
+/**
+ * The rows a batch inserted. NOT INDEXED keeps the planner on the rowid range: left to itself it
+ * scans a whole (workspace, user) index to save a sort, which costs the whole table per batch.
+ */
+export const insertedSince = (afterSeq: number): EventSelection => ({
+  from: "events e NOT INDEXED",
+  where: "e.seq > @afterSeq",
+  params: { afterSeq },
+});
+
+export const ofUser = (workspaceId: number, userId: string): EventSelection => ({
+  from: "events e",
+  where: "e.workspace_id = @ws AND e.user_id = @uid",
+  params: { ws: workspaceId, uid: userId },
+});
+
+/**
+ * SQL truth value "event e counts as activity": its name matches none of the workspace's
+ * non-activity patterns (GLOB: `*` is the wildcard), bound as JSON in @nonActivity.
+ */
+export const IS_ACTIVITY = "NOT EXISTS (SELECT 1 FROM json_each(@nonActivity) p WHERE e.name GLOB p.value)";

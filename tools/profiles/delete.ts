@@ -1,0 +1,28 @@
+import { atomic, stmt } from "../../db/client.ts";
+import { notFound } from "../../lib/errors.ts";
+import { catalogFromEvents } from "../catalog/fromEvents.ts";
+import { catalogTraitDelta } from "../catalog/traits.ts";
+import type { Ctx } from "../context.ts";
+import { ofUser } from "../events/selection.ts";
+import { profileTraits } from "../identity/merge.ts";
+import { findProfileId } from "./get.ts";
+
+/**
+ * Personal-information deletion: the user's events, rollups, identities, conflicts and profile,
+ * in one transaction; the catalog's counts drop by what was removed.
+ */
+export function deleteUser(ctx: Ctx, id: string) {
+  const w = ctx.workspaceId;
+  return atomic(ctx.db, () => {
+    const userId = findProfileId(ctx, id);
+    if (!userId) throw notFound("user", "用户不存在");
+    catalogFromEvents(ctx.db, ofUser(w, userId), -1);
+    catalogTraitDelta(ctx.db, w, [profileTraits(ctx.db, w, userId) ?? {}], []);
+    const events = stmt(ctx.db, "DELETE FROM events WHERE workspace_id = ? AND user_id = ?").run(w, userId).changes;
+    stmt(ctx.db, "DELETE FROM user_daily WHERE workspace_id = ? AND user_id = ?").run(w, userId);
+    const identities = stmt(ctx.db, "DELETE FROM identities WHERE workspace_id = ? AND user_id = ?").run(w, userId).changes;
+    stmt(ctx.db, "DELETE FROM identity_conflicts WHERE workspace_id = ? AND (owner_user_id = ? OR claimant_user_id = ?)").run(w, userId, userId);
+    stmt(ctx.db, "DELETE FROM profiles WHERE workspace_id = ? AND user_id = ?").run(w, userId);
+    return { userId, deleted: { events, identities, profile: 1 } };
+  });
+}

@@ -1,0 +1,60 @@
+import { eq } from "drizzle-orm";
+import { z } from "zod";
+import type { Db } from "../../db/client.ts";
+import { workspaces, type WorkspaceRow } from "../../db/schema/index.ts";
+import { ApiError, ErrorCode, bi, notFound } from "../../lib/errors.ts";
+import { isTimeZone } from "../../lib/time.ts";
+
+export const WorkspaceName = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "letters, digits, '_', '.', '-'");
+
+export const WorkspaceSettings = z.strictObject({
+  timezone: z
+    .string()
+    .refine(isTimeZone, "an IANA time zone such as Asia/Shanghai")
+    .optional()
+    .meta({ description: "IANA zone; days are computed in it at ingest. 时区" }),
+  nonActivityEvents: z
+    .array(z.string().min(1).max(200))
+    .max(100)
+    .optional()
+    .meta({ description: "Event-name patterns (`*` wildcard) that are not user activity. 非活跃事件" }),
+});
+
+export function getWorkspace(db: Db, id: number): WorkspaceRow {
+  const row = db.select().from(workspaces).where(eq(workspaces.id, id)).get();
+  if (!row) throw notFound("workspace", "工作区不存在");
+  return row;
+}
+
+export function findWorkspaceByName(db: Db, name: string): WorkspaceRow | undefined {
+  return db.select().from(workspaces).where(eq(workspaces.name, name)).get();
+}
+
+/** Returns the named workspace, creating it when missing (the CLI's `--workspace NAME`). */
+export function ensureWorkspace(db: Db, name: string, now: Date, settings: z.infer<typeof WorkspaceSettings> = {}): WorkspaceRow {
+  const parsed = WorkspaceName.safeParse(name);
+  if (!parsed.success) throw new ApiError(ErrorCode.ValidationFailed, bi("工作区名称无效", `invalid workspace name: ${parsed.error.issues[0]?.message}`));
+  db.insert(workspaces)
+    .values({ name, createdAt: now.getTime(), ...settings })
+    .onConflictDoNothing()
+    .run();
+  return findWorkspaceByName(db, name)!;
+}
+
+export function updateWorkspace(db: Db, id: number, settings: z.infer<typeof WorkspaceSettings>): WorkspaceRow {
+  getWorkspace(db, id);
+  if (Object.keys(settings).length) db.update(workspaces).set(settings).where(eq(workspaces.id, id)).run();
+  return getWorkspace(db, id);
+}
+
+export const workspaceView = (w: WorkspaceRow) => ({
+  id: w.id,
+  name: w.name,
+  timezone: w.timezone,
+  nonActivityEvents: w.nonActivityEvents,
+  createdAt: new Date(w.createdAt).toISOString(),
+});
