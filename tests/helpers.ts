@@ -1,0 +1,64 @@
+import { openDb } from "../db/client.ts";
+import type { Scope } from "../db/schema/index.ts";
+import { silentLogger } from "../lib/log.ts";
+import { createApp } from "../server/app.ts";
+import type { Ctx } from "../tools/context.ts";
+import { createKey } from "../tools/keys/index.ts";
+import { ensureWorkspace } from "../tools/workspaces/index.ts";
+
+export const NOW = new Date("2026-11-24T12:00:00Z"); // 20:00 in Asia/Shanghai
+
+export type Call = { status: number; headers: Headers; body: any };
+
+/** A fresh in-memory database, the app over it with a settable clock, and helpers to call it. */
+export function setup(start: Date = NOW) {
+  const db = openDb();
+  let now = start;
+  const clock = () => now;
+  const app = createApp({ db, now: clock });
+  const ctx = (workspace: string): Ctx => ({ db, workspaceId: ensureWorkspace(db, workspace, now).id, now: clock, log: silentLogger });
+  const key = (workspace: string, scopes: Scope[] = ["ingest", "operator", "admin"], extra: { rateLimit?: number; burst?: number } = {}) =>
+    createKey(ctx(workspace), { scopes, ...extra }).key;
+  async function call(
+    method: string,
+    path: string,
+    opts: { key?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+  ): Promise<Call> {
+    const headers: Record<string, string> = { ...(opts.key ? { authorization: `Bearer ${opts.key}` } : {}) };
+    if (opts.body !== undefined || opts.raw !== undefined) headers["content-type"] = "application/json";
+    const res = await app.request(path, {
+      method,
+      headers: { ...headers, ...opts.headers },
+      body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
+    });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      /* not JSON: keep the text */
+    }
+    return { status: res.status, headers: res.headers, body };
+  }
+  return { db, app, ctx, key, call, setNow: (d: Date) => (now = d) };
+}
+
+export const ev = (id: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  userId: "u1",
+  name: "play_song",
+  timestamp: "2026-11-24T10:00:00Z",
+  ...extra,
+});
+
+/** Rows of a SQL query, for checking stored state directly. */
+export const rows = (db: ReturnType<typeof setup>["db"], sql: string, ...params: unknown[]) =>
+  db.$client.prepare(sql).all(...params) as any[];
+
+export function expectEnvelope(r: Call, status: number, code?: string) {
+  if (r.status !== status) throw new Error(`expected ${status}, got ${r.status}: ${JSON.stringify(r.body)}`);
+  const e = r.body?.error;
+  if (!e || typeof e.message !== "string" || typeof e.requestId !== "string" || !e.requestId)
+    throw new Error(`not an error envelope: ${JSON.stringify(r.body)}`);
+  if (code && e.code !== code) throw new Error(`expected code ${code}, got ${e.code}`);
+}
