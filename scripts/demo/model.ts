@@ -94,7 +94,8 @@ export function simulateUser(seed: number, index: number, days: number, endMs: n
     const e = engagement * (toChurn <= 14 ? 0.2 + 0.8 * (toChurn / 14) : 1) * (d === signupDay ? 1.5 : 1);
     if (alive && rng() < Math.min(0.92, 0.18 + 0.42 * e)) {
       let t = at(d);
-      const step = () => (t += (20 + Math.floor(rng() * 300)) * 1000);
+      // A session stays within its day, so a day's activity is that day's.
+      const step = () => (t = Math.min(t + (20 + Math.floor(rng() * 300)) * 1000, dayStart(d + 1) - 1000));
       emit("app_open", t);
       const plays = poisson(rng, 0.8 + 1.6 * e);
       for (let i = 0; i < plays; i++) {
