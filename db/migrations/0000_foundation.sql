@@ -1,3 +1,4 @@
+-- Hand edit: user_daily, profiles and identities are WITHOUT ROWID (drizzle-kit cannot express it).
 CREATE TABLE `workspaces` (
 	`id` integer PRIMARY KEY NOT NULL,
 	`name` text NOT NULL,
@@ -47,10 +48,10 @@ CREATE TABLE `user_daily` (
 	`day` integer NOT NULL,
 	`name` text NOT NULL,
 	`count` integer NOT NULL,
-	`amount` real DEFAULT 0 NOT NULL
-);
+	`amount` real DEFAULT 0 NOT NULL,
+	PRIMARY KEY(`workspace_id`, `user_id`, `day`, `name`)
+) WITHOUT ROWID;
 --> statement-breakpoint
-CREATE UNIQUE INDEX `user_daily_pk` ON `user_daily` (`workspace_id`,`user_id`,`day`,`name`);--> statement-breakpoint
 CREATE TABLE `identities` (
 	`workspace_id` integer NOT NULL,
 	`kind` text NOT NULL,
@@ -58,7 +59,7 @@ CREATE TABLE `identities` (
 	`user_id` text NOT NULL,
 	`created_at` integer NOT NULL,
 	PRIMARY KEY(`workspace_id`, `kind`, `value`)
-);
+) WITHOUT ROWID;
 --> statement-breakpoint
 CREATE INDEX `identities_user` ON `identities` (`workspace_id`,`user_id`);--> statement-breakpoint
 CREATE TABLE `identity_conflicts` (
@@ -94,7 +95,7 @@ CREATE TABLE `profiles` (
 	`created_at` integer NOT NULL,
 	`updated_at` integer NOT NULL,
 	PRIMARY KEY(`workspace_id`, `user_id`)
-);
+) WITHOUT ROWID;
 --> statement-breakpoint
 CREATE TABLE `catalog_events` (
 	`workspace_id` integer NOT NULL,

@@ -1,4 +1,4 @@
-import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
  * Raw events. `seq` is the rowid: ingest aggregates rollups over the rows a batch inserted by
@@ -29,7 +29,11 @@ export const events = sqliteTable(
   ],
 );
 
-/** Per user, day and event name: what segments and analytics read instead of raw events. */
+/**
+ * Per user, day and event name: what segments and analytics read instead of raw events.
+ * WITHOUT ROWID (added by hand in the migration; drizzle-kit cannot say it): the key is the table,
+ * so ingest writes one B-tree here instead of a table and an index.
+ */
 export const userDaily = sqliteTable(
   "user_daily",
   {
@@ -40,5 +44,5 @@ export const userDaily = sqliteTable(
     count: integer("count").notNull(),
     amount: real("amount").notNull().default(0),
   },
-  (t) => [uniqueIndex("user_daily_pk").on(t.workspaceId, t.userId, t.day, t.name)],
+  (t) => [primaryKey({ columns: [t.workspaceId, t.userId, t.day, t.name] })],
 );

@@ -12,7 +12,8 @@ export type IdentityKind = (typeof IDENTITY_KINDS)[number];
 
 /**
  * Maps an id of some kind to the profile it belongs to. `user_id` rows exist only for users merged
- * away by alias, so that their later events land on the surviving profile.
+ * away by alias, so that their later events land on the surviving profile. WITHOUT ROWID (added by
+ * hand in the migration): ingest probes this key for every event.
  */
 export const identities = sqliteTable(
   "identities",

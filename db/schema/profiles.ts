@@ -4,6 +4,7 @@ import { integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core"
  * One row per profile: identified users by their user id, anonymous visitors as `anon:<id>`.
  * Behaviour fields that only move with new events are kept at ingest; time-relative ones
  * (recency, RFM, lifecycle, predictions) are written by the recompute job with their timestamps.
+ * WITHOUT ROWID (added by hand in the migration): one B-tree per write instead of table + key index.
  */
 export const profiles = sqliteTable(
   "profiles",

@@ -17,7 +17,9 @@ export function requestContext(log: Logger): MiddlewareHandler<AppEnv> {
     await next();
     const status = c.res.status;
     const fields = { method: c.req.method, path: c.req.path, status, ms: Math.round((performance.now() - started) * 10) / 10 };
+    // Successes at debug (ingest runs at hundreds of requests a second); refusals are worth seeing.
     if (status >= 500) log.error("request", { requestId, ...fields });
+    else if (status >= 400) log.info("request", { requestId, ...fields });
     else log.debug("request", { requestId, ...fields });
   };
 }
