@@ -4,4 +4,4 @@ import { writeResult } from "./machine.ts";
 /** `npm run bench`: every benchmark, each writing its figures to bench/results/. */
 const ingest = await benchIngest();
 console.log(JSON.stringify(ingest, null, 2));
-console.error("written:", writeResult("ingest", ingest));
+console.error("written:", writeResult(`ingest-preload${ingest.setup.preloadedDemoUsers}`, ingest));

@@ -49,3 +49,23 @@ export function csvValue(s: string): unknown {
   if (/^-?(0|[1-9]\d{0,14})(\.\d+)?$/.test(s)) return Number(s);
   return s;
 }
+
+export type CsvRecord = { line: number; cells: [column: string, raw: string][] } | { line: number; error: { code: string; message: string } };
+
+/**
+ * The records of a CSV file with a header row, as (column, cell) pairs; a row of the wrong width is
+ * an error record. `checkHeader` may throw to refuse a header.
+ */
+export function* csvRecords(text: string, checkHeader?: (columns: string[]) => void): Generator<CsvRecord> {
+  let header: string[] | undefined;
+  for (const { line, fields } of parseCsv(text)) {
+    if (!header) {
+      header = fields.map((f) => f.trim());
+      checkHeader?.(header);
+      continue;
+    }
+    if (fields.length !== header.length)
+      yield { line, error: { code: "column_count", message: `expected ${header.length} columns, got ${fields.length}` } };
+    else yield { line, cells: header.map((col, i) => [col, fields[i]!] as [string, string]) };
+  }
+}

@@ -177,6 +177,33 @@ describe("POST /v1/events", () => {
   });
 });
 
+describe("group commit", () => {
+  it("concurrent requests share a commit, yet each gets exact counts and first write wins across them", async () => {
+    const t = setup();
+    const a = t.key("acme", ["ingest"]);
+    const b = t.key("other", ["ingest"]);
+    const batch = (from: number, user: string) => Array.from({ length: 30 }, (_, i) => ev(`e${from + i}`, { userId: user, name: i % 2 ? "like" : "play_song" }));
+    const answers = await Promise.all([
+      t.call("POST", "/v1/events", { key: a, body: { events: batch(0, "x") } }),
+      t.call("POST", "/v1/events", { key: a, body: { events: batch(20, "y") } }), // 10 ids overlap the first
+      t.call("POST", "/v1/events", { key: b, body: { events: batch(0, "z") } }), // same ids, other workspace
+      t.call("POST", "/v1/events", { key: a, body: { events: [ev("bad", { timestamp: "nope" })] } }),
+    ]);
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 400]);
+    expect(answers.slice(0, 3).map((r) => [r.body.accepted, r.body.duplicates])).toEqual([
+      [30, 0],
+      [20, 10],
+      [30, 0],
+    ]);
+    expect(rows(t.db, "SELECT user_id FROM events WHERE message_id = 'e25' ORDER BY workspace_id")).toEqual([{ user_id: "x" }, { user_id: "z" }]);
+    const recount = rows(t.db, "SELECT workspace_id, user_id, day, name, count(*) AS count FROM events GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4");
+    expect(rows(t.db, "SELECT workspace_id, user_id, day, name, count FROM user_daily ORDER BY 1, 2, 3, 4")).toEqual(recount);
+    expect(rows(t.db, "SELECT workspace_id, name, count FROM catalog_events ORDER BY 1, 2")).toEqual(
+      rows(t.db, "SELECT workspace_id, name, count(*) AS count FROM events GROUP BY 1, 2 ORDER BY 1, 2"),
+    );
+  });
+});
+
 describe("GET /v1/events", () => {
   it("tails the latest events, newest first, with filters and paging", async () => {
     const t = setup();

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { ApiError, ErrorCode, bi } from "../../lib/errors.ts";
-import { ingestEvents } from "../../tools/events/ingest.ts";
+import { ingestEventsGrouped } from "../../tools/events/ingest.ts";
 import { IngestBody, IngestResult, MAX_BODY_BYTES, MAX_EVENTS_PER_REQUEST } from "../../tools/events/schema.ts";
 import { EventView, TailQuery, tailEvents } from "../../tools/events/tail.ts";
 import { readJson } from "../body.ts";
@@ -40,7 +40,7 @@ export function registerEvents(app: Router) {
   app.post("/v1/events", requireScope("ingest"), limitBody(MAX_BODY_BYTES), async (c) => {
     const { events } = await readJson(c, IngestShell);
     tooMany(events.length);
-    return ingestResponse(c, ingestEvents(c.get("ctx"), events));
+    return ingestResponse(c, await ingestEventsGrouped(c.get("ctx"), events));
   });
 
   app.openapi(

@@ -1,8 +1,7 @@
-import { createReadStream } from "node:fs";
+import { createReadStream, readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { createInterface } from "node:readline";
-import { csvValue, parseCsv } from "../../lib/csv.ts";
-import { readFileSync } from "node:fs";
+import { csvRecords, csvValue } from "../../lib/csv.ts";
 import { dayStartMs } from "../../lib/time.ts";
 import type { Ctx } from "../context.ts";
 import { ingestEvents } from "../events/ingest.ts";
@@ -44,21 +43,15 @@ async function* ndjsonItems(path: string): AsyncGenerator<Item> {
 
 /** CSV events: columns id, userId, anonymousId, name, timestamp; a `properties` column of JSON, or any other column a property. */
 async function* csvItems(path: string): AsyncGenerator<Item> {
-  let header: string[] | undefined;
-  for (const { line, fields } of parseCsv(readFileSync(path, "utf8"))) {
-    if (!header) {
-      header = fields.map((f) => f.trim());
-      continue;
-    }
-    if (fields.length !== header.length) {
-      yield { line, error: { code: "column_count", message: `expected ${header.length} columns, got ${fields.length}` } };
+  for (const rec of csvRecords(readFileSync(path, "utf8"))) {
+    if ("error" in rec) {
+      yield rec;
       continue;
     }
     const event: Record<string, unknown> = {};
     let properties: Record<string, unknown> = {};
     let bad: string | undefined;
-    header.forEach((col, i) => {
-      const raw = fields[i]!;
+    for (const [col, raw] of rec.cells) {
       if (EVENT_COLUMNS.has(col)) raw !== "" && (event[col] = raw);
       else if (col === "properties") {
         try {
@@ -70,9 +63,9 @@ async function* csvItems(path: string): AsyncGenerator<Item> {
         const v = csvValue(raw);
         if (v !== undefined) properties[col] = v;
       }
-    });
-    if (bad) yield { line, error: { code: "invalid_properties", message: bad } };
-    else yield { line, event: { ...event, properties } };
+    }
+    if (bad) yield { line: rec.line, error: { code: "invalid_properties", message: bad } };
+    else yield { line: rec.line, event: { ...event, properties } };
   }
 }
 

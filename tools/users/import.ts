@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { atomic, stmt } from "../../db/client.ts";
-import { csvValue, parseCsv } from "../../lib/csv.ts";
+import { csvRecords, csvValue } from "../../lib/csv.ts";
 import { ApiError, ErrorCode, bi } from "../../lib/errors.ts";
 import type { Ctx } from "../context.ts";
 import { IdentifyInput, identifyIn } from "../identity/identify.ts";
@@ -27,24 +27,20 @@ export const UserImportResult = z
 type Row = { line: number; value: unknown } | { line: number; error: { code: string; message: string } };
 
 function* csvRows(text: string): Generator<Row> {
-  let header: string[] | undefined;
-  for (const { line, fields } of parseCsv(text)) {
-    if (!header) {
-      header = fields.map((f) => f.trim());
-      if (!USER_ID_COLUMNS.some((c) => header!.includes(c)))
-        throw new ApiError(ErrorCode.ValidationFailed, bi("CSV 缺少 userId 列", "CSV header needs a userId column"));
-      continue;
-    }
-    if (fields.length !== header.length) {
-      yield { line, error: { code: "column_count", message: `expected ${header.length} columns, got ${fields.length}` } };
+  const needUserId = (header: string[]) => {
+    if (!USER_ID_COLUMNS.some((c) => header.includes(c)))
+      throw new ApiError(ErrorCode.ValidationFailed, bi("CSV 缺少 userId 列", "CSV header needs a userId column"));
+  };
+  for (const rec of csvRecords(text, needUserId)) {
+    if ("error" in rec) {
+      yield rec;
       continue;
     }
     const traits: Record<string, unknown> = {};
     const channels: Record<string, string> = {};
     let userId: string | undefined;
     let anonymousId: string | undefined;
-    header.forEach((col, i) => {
-      const raw = fields[i]!;
+    for (const [col, raw] of rec.cells) {
       if (USER_ID_COLUMNS.includes(col)) userId ||= raw;
       else if (col === "anonymousId") anonymousId = raw || undefined;
       else if (CHANNEL_COLUMNS.includes(col)) raw && (channels[col] = raw);
@@ -52,8 +48,8 @@ function* csvRows(text: string): Generator<Row> {
         const v = csvValue(raw);
         if (v !== undefined) traits[col] = v;
       }
-    });
-    yield { line, value: { userId, anonymousId, traits, ...(Object.keys(channels).length ? { channels } : {}) } };
+    }
+    yield { line: rec.line, value: { userId, anonymousId, traits, ...(Object.keys(channels).length ? { channels } : {}) } };
   }
 }
 
