@@ -71,7 +71,8 @@ const ISO_DATETIME =
 /** Parses an ISO 8601 date-time with an explicit offset; NaN when it is not one. */
 export function parseIsoDateTime(s: string): number {
   if (!ISO_DATETIME.test(s)) return NaN;
-  return Date.parse(s.replace(" ", "T"));
+  // Date.parse wants "T" and "+08:00"; ISO 8601 also allows a space and "+0800".
+  return Date.parse(s.replace(" ", "T").replace(/([+-]\d{2})(\d{2})$/, "$1:$2"));
 }
 
 export { DAY_MS, HOUR_MS };

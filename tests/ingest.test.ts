@@ -101,9 +101,16 @@ describe("POST /v1/events", () => {
     const key = t.key("acme", ["ingest"]);
     const r = await t.call("POST", "/v1/events", {
       key,
-      body: { events: [ev("a", { timestamp: "1970-01-01T00:00:00Z" }), ev("b", { timestamp: "2026-11-25T12:00:00+00:00" })] },
+      body: {
+        events: [
+          ev("a", { timestamp: "1970-01-01T00:00:00Z" }),
+          ev("b", { timestamp: "2026-11-25T12:00:00+00:00" }),
+          ev("c", { timestamp: "2026-11-24 18:30:00.123+0800" }),
+        ],
+      },
     });
-    expect(r.body).toMatchObject({ accepted: 2, rejected: 0 });
+    expect(r.body).toMatchObject({ accepted: 3, rejected: 0 });
+    expect(rows(t.db, "SELECT occurred_at FROM events WHERE message_id = 'c'")).toEqual([{ occurred_at: Date.parse("2026-11-24T10:30:00.123Z") }]);
   });
 
   it("413 for more than 1,000 events or more than 1 MB", async () => {
