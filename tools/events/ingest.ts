@@ -65,9 +65,9 @@ const queues = new WeakMap<object, Pending[]>();
 
 /**
  * Group commit: batches handed over in the same turn of the event loop (concurrent HTTP requests)
- * share one transaction and one rollup pass per workspace. Random B-tree pages dirtied by one batch
- * are often dirtied by the next, so one commit writes far fewer pages than one per request. Each
- * batch still learns exactly how many of its rows were inserted.
+ * share one transaction. Random B-tree pages dirtied by one batch are often dirtied by the next, so
+ * one commit writes far fewer pages than one per request. Each batch still learns exactly how many
+ * of its rows were inserted.
  */
 export function insertRowsGrouped(db: Db, ws: Ws, rows: EventRow[], now: number): Promise<number> {
   if (!rows.length) return Promise.resolve(0);
@@ -84,29 +84,36 @@ export function insertRowsGrouped(db: Db, ws: Ws, rows: EventRow[], now: number)
 function flushGroup(db: Db) {
   const queue = queues.get(db) ?? [];
   queues.delete(db);
-  const byWs = new Map<number, Pending[]>();
-  for (const p of queue) (byWs.get(p.ws.id) ?? byWs.set(p.ws.id, []).get(p.ws.id)!).push(p);
-  let counts: Map<Pending, number>;
+  const outcomes = new Map<Pending, { n: number } | { err: unknown }>();
   try {
-    counts = atomic(db, () => {
-      const done = new Map<Pending, number>();
-      for (const group of byWs.values()) {
-        const after = maxSeq(db);
-        let inserted = 0;
-        for (const p of group) {
-          const n = insertBatch(db, p.ws, p.rows, p.now);
-          done.set(p, n);
-          inserted += n;
+    atomic(db, () => {
+      for (const p of queue) {
+        // Each batch rolls up right after its own insert: a later batch in the group may merge
+        // profiles (rebuilding their rollups from all their events), and must see the earlier
+        // batches' rows already counted. Each runs in its own savepoint, so a batch that fails
+        // takes back only its own writes.
+        try {
+          const n = db.$client.transaction(() => {
+            const after = maxSeq(db);
+            const inserted = insertBatch(db, p.ws, p.rows, p.now);
+            rollUp(db, p.ws, after, inserted, p.now);
+            return inserted;
+          })();
+          outcomes.set(p, { n });
+        } catch (err) {
+          outcomes.set(p, { err });
         }
-        rollUp(db, group[0]!.ws, after, inserted, group[0]!.now);
       }
-      return done;
     });
   } catch (err) {
     for (const p of queue) p.reject(err);
     return;
   }
-  for (const p of queue) p.resolve(counts.get(p)!);
+  for (const p of queue) {
+    const o = outcomes.get(p)!;
+    if ("n" in o) p.resolve(o.n);
+    else p.reject(o.err);
+  }
 }
 
 /** Events that carry both ids link them, but only when the event itself is new (first write wins). */

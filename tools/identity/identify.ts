@@ -2,12 +2,11 @@ import { z } from "zod";
 import { atomic, stmt } from "../../db/client.ts";
 import { catalogTraitDelta } from "../catalog/traits.ts";
 import type { Ctx } from "../context.ts";
-import { MAX_ID_LENGTH } from "../events/schema.ts";
+import { Id, JsonObject, UserId } from "../events/schema.ts";
 import { getWorkspace } from "../workspaces/index.ts";
 import { claimIdentity } from "./link.ts";
 import { anonProfileId, mergeProfiles, profileTraits, resolveUserId } from "./merge.ts";
 
-const Id = z.string().min(1).max(MAX_ID_LENGTH);
 
 export const Channels = z.strictObject({
   device_id: Id.optional(),
@@ -16,11 +15,11 @@ export const Channels = z.strictObject({
   phone_hash: Id.optional().meta({ description: "Hash of the phone number, never the number. 手机号哈希" }),
 });
 
-export const Traits = z.record(z.string().min(1).max(200), z.unknown());
+export const Traits = JsonObject;
 
 export const IdentifyInput = z
   .strictObject({
-    userId: Id,
+    userId: UserId,
     anonymousId: Id.optional(),
     traits: Traits.optional().meta({ description: "Merged into the profile's traits; null removes a trait. 用户属性" }),
     channels: Channels.optional().meta({ description: "Channel ids; one claimed by two users is a conflict, not a merge. 渠道ID" }),
@@ -29,8 +28,8 @@ export const IdentifyInput = z
 
 export const AliasInput = z
   .strictObject({
-    previousId: Id.meta({ description: "The old user id or anonymous id. 旧ID" }),
-    userId: Id.meta({ description: "The id that survives. 新ID" }),
+    previousId: Id.meta({ description: "The old user id, an anonymous id, or an anonymous profile's `anon:<id>`. 旧ID" }),
+    userId: UserId.meta({ description: "The id that survives. 新ID" }),
   })
   .meta({ id: "AliasInput" });
 
@@ -92,6 +91,7 @@ export function alias(ctx: Ctx, input: z.infer<typeof AliasInput>) {
   const w = ctx.workspaceId;
   return atomic(ctx.db, () => {
     const into = resolveUserId(ctx.db, w, input.userId);
+    if (input.previousId === input.userId || input.previousId === into) return { userId: into, merged: null };
     const hasProfile = (id: string) => !!stmt(ctx.db, "SELECT 1 FROM profiles WHERE workspace_id = ? AND user_id = ?").get(w, id);
     const redirected = resolveUserId(ctx.db, w, input.previousId);
     let from: string | undefined;

@@ -60,14 +60,42 @@ export function mergeProfiles(db: Db, ws: Ws, from: string, into: string, now: n
   }
   stmt(db, "DELETE FROM profiles WHERE workspace_id = ? AND user_id = ?").run(w, from);
   stmt(db, "UPDATE identities SET user_id = ? WHERE workspace_id = ? AND user_id = ?").run(into, w, from);
-  if (!isAnonProfile(from))
+  // The merged visitor's anonymous id now belongs to `into`, or its next event would start a new anonymous profile.
+  if (isAnonProfile(from))
+    stmt(
+      db,
+      `INSERT INTO identities (workspace_id, kind, value, user_id, created_at) VALUES (?, 'anonymous_id', ?, ?, ?)
+       ON CONFLICT (workspace_id, kind, value) DO NOTHING`,
+    ).run(w, from.slice(ANON_PREFIX.length), into, now);
+  else
     stmt(
       db,
       `INSERT INTO identities (workspace_id, kind, value, user_id, created_at) VALUES (?, 'user_id', ?, ?, ?)
        ON CONFLICT (workspace_id, kind, value) DO UPDATE SET user_id = excluded.user_id`,
     ).run(w, from, into, now);
-  stmt(db, "UPDATE OR IGNORE identity_conflicts SET owner_user_id = ? WHERE workspace_id = ? AND owner_user_id = ?").run(into, w, from);
-  stmt(db, "UPDATE OR IGNORE identity_conflicts SET claimant_user_id = ? WHERE workspace_id = ? AND claimant_user_id = ?").run(into, w, from);
+  moveConflicts(db, w, from, into);
   // A conflict between the two halves of one person is no conflict any more.
   stmt(db, "DELETE FROM identity_conflicts WHERE workspace_id = ? AND (owner_user_id = claimant_user_id OR claimant_user_id = ?)").run(w, from);
+}
+
+/**
+ * Conflicts of `from` become `into`'s. Where both claimed the same id, the two records fold into
+ * one (counts added, first and last seen widened) instead of one being dropped.
+ */
+function moveConflicts(db: Db, w: number, from: string, into: string) {
+  stmt(
+    db,
+    `UPDATE identity_conflicts AS t SET count = t.count + f.count,
+       first_seen_at = min(t.first_seen_at, f.first_seen_at), last_seen_at = max(t.last_seen_at, f.last_seen_at)
+     FROM identity_conflicts AS f
+     WHERE f.workspace_id = @w AND f.claimant_user_id = @from
+       AND t.workspace_id = @w AND t.kind = f.kind AND t.value = f.value AND t.claimant_user_id = @into`,
+  ).run({ w, from, into });
+  stmt(
+    db,
+    `DELETE FROM identity_conflicts AS f WHERE f.workspace_id = @w AND f.claimant_user_id = @from AND EXISTS (
+       SELECT 1 FROM identity_conflicts t WHERE t.workspace_id = @w AND t.kind = f.kind AND t.value = f.value AND t.claimant_user_id = @into)`,
+  ).run({ w, from, into });
+  stmt(db, "UPDATE identity_conflicts SET claimant_user_id = ? WHERE workspace_id = ? AND claimant_user_id = ?").run(into, w, from);
+  stmt(db, "UPDATE identity_conflicts SET owner_user_id = ? WHERE workspace_id = ? AND owner_user_id = ?").run(into, w, from);
 }

@@ -1,13 +1,12 @@
 import { z } from "zod";
 import type { Ctx } from "../context.ts";
 import { ingestEvents } from "../events/ingest.ts";
-import { MAX_ID_LENGTH, type IngestResult } from "../events/schema.ts";
+import { Id, JsonObject, UserId, type IngestResult } from "../events/schema.ts";
 import { alias, identify, patchTraits, ensureProfile } from "../identity/identify.ts";
 import { atomic } from "../../db/client.ts";
 import { anonProfileId, resolveUserId } from "../identity/merge.ts";
 import { newId } from "../../lib/ids.ts";
 
-const Id = z.string().min(1).max(MAX_ID_LENGTH);
 
 /**
  * One message of Segment's HTTP tracking API. Segment's own fields (context, integrations,
@@ -15,7 +14,7 @@ const Id = z.string().min(1).max(MAX_ID_LENGTH);
  */
 const Base = {
   messageId: Id.optional(),
-  userId: Id.optional(),
+  userId: UserId.optional(),
   anonymousId: Id.optional(),
   timestamp: z.string().max(64).optional(),
 };
@@ -23,8 +22,8 @@ export const SegmentMessage = z.discriminatedUnion("type", [
   z.looseObject({ type: z.literal("track"), event: z.string().min(1).max(200), properties: z.record(z.string(), z.unknown()).optional(), ...Base }),
   z.looseObject({ type: z.literal("page"), name: z.string().max(200).optional(), category: z.string().max(200).optional(), properties: z.record(z.string(), z.unknown()).optional(), ...Base }),
   z.looseObject({ type: z.literal("screen"), name: z.string().max(200).optional(), category: z.string().max(200).optional(), properties: z.record(z.string(), z.unknown()).optional(), ...Base }),
-  z.looseObject({ type: z.literal("identify"), traits: z.record(z.string(), z.unknown()).optional(), ...Base }),
-  z.looseObject({ type: z.literal("alias"), previousId: Id, ...Base, userId: Id }),
+  z.looseObject({ type: z.literal("identify"), traits: JsonObject.optional(), ...Base }),
+  z.looseObject({ type: z.literal("alias"), previousId: Id, ...Base, userId: UserId }),
 ]);
 export const SegmentBatch = z
   .looseObject({ batch: z.array(z.unknown()).min(1).max(1000) })

@@ -4,6 +4,7 @@ import { csvRecords, csvValue } from "../../lib/csv.ts";
 import { ApiError, ErrorCode, bi } from "../../lib/errors.ts";
 import type { Ctx } from "../context.ts";
 import { IdentifyInput, identifyIn } from "../identity/identify.ts";
+import { resolveUserId } from "../identity/merge.ts";
 import { getWorkspace } from "../workspaces/index.ts";
 
 export const USER_IMPORT_FORMATS = ["csv", "ndjson"] as const;
@@ -90,7 +91,7 @@ export function importUsers(ctx: Ctx, text: string, format: UserImportFormat): z
           reject(row.line, "invalid_user", `${i.path.join(".") || "row"}: ${i.message}`);
           continue;
         }
-        const existed = exists(parsed.data.userId);
+        const existed = exists(resolveUserId(ctx.db, ctx.workspaceId, parsed.data.userId));
         identifyIn(ctx, ws, parsed.data, now);
         if (existed) result.updated++;
         else result.created++;
