@@ -12,6 +12,7 @@ import { registerEvents } from "./routes/events.ts";
 import { registerIdentity } from "./routes/identity.ts";
 import { registerKeys } from "./routes/keys.ts";
 import { registerSegment } from "./routes/segment.ts";
+import { registerSegments } from "./routes/segments.ts";
 import { registerUsers } from "./routes/users.ts";
 
 export type Services = {
@@ -38,6 +39,7 @@ export function createApp(services: Services) {
   registerIdentity(app);
   registerUsers(app);
   registerCatalog(app);
+  registerSegments(app);
   registerKeys(app);
   return app;
 }

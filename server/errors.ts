@@ -27,6 +27,7 @@ export const errorResponses = {
   401: errorResponse("Missing or unknown API key / 缺少或无效的密钥"),
   403: errorResponse("The key lacks the scope / 密钥权限不足"),
   404: errorResponse("Not found in this workspace / 未找到"),
+  409: errorResponse("Conflicts with what is stored / 与现有数据冲突"),
   413: errorResponse("Body too large / 请求体过大"),
   429: errorResponse("Rate limited; see Retry-After / 请求过于频繁"),
 } as const;

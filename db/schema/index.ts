@@ -4,3 +4,4 @@ export * from "./events.ts";
 export * from "./identities.ts";
 export * from "./profiles.ts";
 export * from "./catalog.ts";
+export * from "./segments.ts";
