@@ -9,6 +9,7 @@ import { loadConfig } from "../server/config.ts";
 import type { Ctx } from "../tools/context.ts";
 import { EVENT_IMPORT_FORMATS, importEventsFile, type EventImportFormat } from "../tools/imports/events.ts";
 import { createKey, listKeys, revokeKey } from "../tools/keys/index.ts";
+import { recomputeProfiles } from "../tools/profiles/recompute.ts";
 import { ensureWorkspace, findWorkspaceByName } from "../tools/workspaces/index.ts";
 import { progressBar } from "./progress.ts";
 
@@ -19,6 +20,7 @@ const USAGE = `flywheel — 命令行 / command line (reads DATABASE_PATH, like 
   flywheel keys revoke --workspace NAME KEY_ID
   flywheel demo [--workspace demo] [--users 10000] [--days 180] [--seed 42]
   flywheel import --workspace NAME --format ndjson|csv|cdnow FILE
+  flywheel profiles rebuild --workspace NAME     (RFM, lifecycle and CLV layers of every profile, as of today)
 `;
 
 class UsageError extends Error {}
@@ -124,6 +126,15 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
       for (const [code, r] of Object.entries(s.reasons))
         out(`  ${code}: ${r.count}  e.g. ${r.examples.map((e) => `line ${e.line}: ${e.message}`).join("; ")}`);
       out(`seconds: ${seconds.toFixed(1)}`);
+    } else if (cmd === "profiles" && sub === "rebuild") {
+      const ctx = ctxFor(db, need(o.workspace, "--workspace"), false);
+      const bar = progressBar("profiles", 1);
+      const r = recomputeProfiles(ctx, (done, total) => bar.update(done / total, `${done.toLocaleString()} / ${total.toLocaleString()} profiles`));
+      bar.done();
+      out(`profiles: ${r.users} as of ${r.asOf} in ${(r.elapsedMs / 1000).toFixed(1)} s`);
+      out(`rfm (${r.rfm.method}): ${r.rfm.distribution.map((d) => `${d.label} ${d.users}`).join(", ")}`);
+      out(`lifecycle: ${Object.entries(r.lifecycle).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+      out(`clv: ${r.clv.customers} customers${"skipped" in r.clv && r.clv.skipped ? ` (${r.clv.skipped})` : ""}`);
     } else throw new UsageError(`未知命令 / unknown command: ${positionals.join(" ")}\n\n${USAGE}`);
     return 0;
   } catch (err) {

@@ -6,6 +6,7 @@ import { authenticate } from "./middleware/auth.ts";
 import { RateLimiter } from "./middleware/rateLimit.ts";
 import { requestContext } from "./middleware/requestContext.ts";
 import { newRouter } from "./openapi.ts";
+import { registerAnalytics } from "./routes/analytics.ts";
 import { registerCatalog } from "./routes/catalog.ts";
 import { registerDocs } from "./routes/docs.ts";
 import { registerEvents } from "./routes/events.ts";
@@ -40,6 +41,7 @@ export function createApp(services: Services) {
   registerUsers(app);
   registerCatalog(app);
   registerSegments(app);
+  registerAnalytics(app);
   registerKeys(app);
   return app;
 }

@@ -5,6 +5,7 @@ import { createKey } from "../tools/keys/index.ts";
 import { ensureWorkspace } from "../tools/workspaces/index.ts";
 import { loadDemo } from "../scripts/demo/load.ts";
 import { createApp } from "./app.ts";
+import { scheduleDailyRecompute } from "./schedule.ts";
 import { loadConfig } from "./config.ts";
 
 const STARTUP_KEY_NAME = "npm start";
@@ -42,10 +43,17 @@ async function main() {
         "",
       ].join("\n") + "\n",
     );
-    if (config.FLYWHEEL_DEMO === "on")
-      loadDemo(db, ws.id, { users: config.FLYWHEEL_DEMO_USERS, log, onStatus: (s) => (status.demo = s) }).catch((err) =>
-        log.error("demo data failed", { err: String(err?.stack ?? err) }),
-      );
+    const demo =
+      config.FLYWHEEL_DEMO === "on"
+        ? loadDemo(db, ws.id, { users: config.FLYWHEEL_DEMO_USERS, log, onStatus: (s) => (status.demo = s) }).catch((err) =>
+            log.error("demo data failed", { err: String(err?.stack ?? err) }),
+          )
+        : Promise.resolve();
+    // The daily recompute: once the demo data is in, then whenever a workspace's day has turned.
+    void demo.then(() => {
+      const daily = scheduleDailyRecompute(db, log);
+      server.on("close", () => clearInterval(daily));
+    });
   });
   const stop = () => {
     server.close();

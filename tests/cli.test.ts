@@ -82,3 +82,20 @@ describe("CLI", () => {
     db.$client.close();
   });
 });
+
+describe("CLI profiles rebuild", () => {
+  it("recomputes a workspace's profile layers and reports them", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "flywheel-cli-"));
+    process.env.DATABASE_PATH = join(dir, "fw.db");
+    const out: string[] = [];
+    try {
+      expect(await run(["import", "--workspace", "cd", "--format", "cdnow", CDNOW_SAMPLE], () => {})).toBe(0);
+      expect(await run(["profiles", "rebuild", "--workspace", "cd"], (s) => void out.push(s))).toBe(0);
+    } finally {
+      delete process.env.DATABASE_PATH;
+    }
+    expect(out[0]).toMatch(/^profiles: 2357 as of/);
+    expect(out.find((l) => l.startsWith("lifecycle:"))).toMatch(/churned 2357/); // CDNOW ends in 1998
+    expect(out.find((l) => l.startsWith("clv:"))).toBe("clv: 2357 customers");
+  });
+});

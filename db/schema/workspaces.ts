@@ -3,6 +3,12 @@ import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 /** Default non-activity events: message receipts and what the platform emits itself (DESIGN §3). */
 export const DEFAULT_NON_ACTIVITY = ["*_received", "*_delivered", "$*"];
 
+/** Per-workspace model settings (DESIGN §4 defaults apply to whatever is left out). */
+export type ModelSettings = {
+  rfm?: { method?: "mean" | "median" | "business" | "pareto" | "kmeans"; windowDays?: number; event?: string; business?: { recencyDays: number; frequency: number; monetary: number } };
+  lifecycle?: { newDays?: number; dormantDays?: number; churnDays?: number; growingDays?: number };
+};
+
 export const workspaces = sqliteTable("workspaces", {
   // Integer ids keep every event row small; the name is the public handle.
   id: integer("id").primaryKey(),
@@ -12,6 +18,7 @@ export const workspaces = sqliteTable("workspaces", {
     .$type<string[]>()
     .notNull()
     .$defaultFn(() => DEFAULT_NON_ACTIVITY),
+  settings: text("settings", { mode: "json" }).$type<ModelSettings>().notNull().default({}),
   createdAt: integer("created_at").notNull(),
 });
 

@@ -26,3 +26,10 @@ export const ofUser = (workspaceId: number, userId: string): EventSelection => (
  * non-activity patterns (GLOB: `*` is the wildcard), bound as JSON in @nonActivity.
  */
 export const IS_ACTIVITY = "NOT EXISTS (SELECT 1 FROM json_each(@nonActivity) p WHERE e.name GLOB p.value)";
+
+/**
+ * The workspace's event names that are not activity, as a SQL subquery (for `name NOT IN …`):
+ * the catalog's names matched against the patterns in @nonActivity, with @ws bound.
+ */
+export const INACTIVE_NAMES = `(SELECT c.name FROM catalog_events c WHERE c.workspace_id = @ws
+  AND EXISTS (SELECT 1 FROM json_each(@nonActivity) g WHERE c.name GLOB g.value))`;

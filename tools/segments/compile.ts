@@ -3,6 +3,7 @@ import type { Db } from "../../db/client.ts";
 import { segments, type WorkspaceRow } from "../../db/schema/index.ts";
 import { ApiError, ErrorCode, bi } from "../../lib/errors.ts";
 import { dayNumber, dayStartMs } from "../../lib/time.ts";
+import { INACTIVE_NAMES } from "../events/selection.ts";
 import { SQL_OP, holds, jsonCompare, type Bind } from "./predicates.ts";
 import { SegmentNode, explainSegmentIssue, type SegmentNode as Node } from "./schema.ts";
 
@@ -21,9 +22,6 @@ type Env = {
   params: Record<string, unknown>;
 };
 
-/** Event names of the workspace that are not activity (its non-activity patterns, matched by GLOB). */
-const INACTIVE_NAMES = `(SELECT c.name FROM catalog_events c WHERE c.workspace_id = @ws
-  AND EXISTS (SELECT 1 FROM json_each(@nonActivity) g WHERE c.name GLOB g.value))`;
 
 export function invalid(path: string, message: string): never {
   throw new ApiError(ErrorCode.ValidationFailed, bi("分群定义无效", `invalid segment definition at ${path}: ${message}`), { path, message });

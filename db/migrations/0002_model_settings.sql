@@ -1,0 +1,1 @@
+ALTER TABLE `workspaces` ADD `settings` text DEFAULT '{}' NOT NULL;

@@ -1,0 +1,77 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { ClvQuery, fitClv, todayOf } from "../../tools/analytics/clv.ts";
+import { lifecycleReport } from "../../tools/analytics/lifecycle.ts";
+import { RfmQuery, classify, customersAsOf, distribution, rfmSettings } from "../../tools/analytics/rfm.ts";
+import { recomputeProfiles } from "../../tools/profiles/recompute.ts";
+import { getWorkspace } from "../../tools/workspaces/index.ts";
+import { ApiError, ErrorCode, bi } from "../../lib/errors.ts";
+import { dayToIso } from "../../lib/time.ts";
+import { errorResponses } from "../errors.ts";
+import { requireScope } from "../middleware/auth.ts";
+import { bearerSecurity, ok, type Router } from "../openapi.ts";
+
+const Json = z.record(z.string(), z.unknown());
+
+export function registerAnalytics(app: Router) {
+  const route = <M extends "get" | "post", P extends string>(method: M, path: P, summary: string, description: string) => ({
+    method,
+    path,
+    summary,
+    description,
+    tags: ["analytics"],
+    security: bearerSecurity,
+    middleware: [requireScope("operator")],
+  });
+
+  app.openapi(
+    createRoute({
+      ...route("get", "/v1/analytics/rfm", "RFM classes / RFM 分层", "Purchases in the last 365 days (workspace settings): the eight classes with their labels, and the thresholds used."),
+      request: { query: RfmQuery },
+      responses: { ...ok(Json, "Distribution and thresholds"), ...errorResponses },
+    }),
+    (c) => {
+      const ctx = c.get("ctx");
+      const ws = getWorkspace(ctx.db, ctx.workspaceId);
+      const settings = rfmSettings(ws);
+      const method = c.req.valid("query").method ?? settings.method;
+      if (method === "business" && !settings.business)
+        throw new ApiError(ErrorCode.BadRequest, bi("未设置业务阈值", "set settings.rfm.business (recencyDays, frequency, monetary) first"));
+      const today = todayOf(ws, ctx.now());
+      const r = classify(customersAsOf(ctx.db, ws, today, settings), method, settings.business);
+      return c.json({ asOf: dayToIso(today), method, windowDays: settings.windowDays, customers: r.results.length, thresholds: r.thresholds, distribution: distribution(r.results) }, 200);
+    },
+  );
+  app.openapi(
+    createRoute({
+      ...route("get", "/v1/analytics/lifecycle", "Lifecycle stages / 生命周期", "Stages today and the moves between stages since a week ago."),
+      responses: { ...ok(Json, "Distribution and transitions"), ...errorResponses },
+    }),
+    (c) => {
+      const ctx = c.get("ctx");
+      const ws = getWorkspace(ctx.db, ctx.workspaceId);
+      const today = todayOf(ws, ctx.now());
+      return c.json({ asOf: dayToIso(today), ...lifecycleReport(ctx.db, ws, today) }, 200);
+    },
+  );
+  app.openapi(
+    createRoute({
+      ...route("get", "/v1/analytics/clv", "CLV models / 客户终身价值", "BG/NBD (repeat purchases, P(alive)) and Gamma-Gamma (spend), fitted by maximum likelihood on demand and cached until the data changes."),
+      request: { query: ClvQuery },
+      responses: { ...ok(Json, "Parameters, log-likelihood, customers, window"), ...errorResponses },
+    }),
+    (c) => {
+      const ctx = c.get("ctx");
+      const ws = getWorkspace(ctx.db, ctx.workspaceId);
+      const started = performance.now();
+      const { summaries: _omit, ...fit } = fitClv(ctx.db, ws, c.req.valid("query"), todayOf(ws, ctx.now()));
+      return c.json({ ...fit, elapsedMs: Math.round(performance.now() - started) }, 200);
+    },
+  );
+  app.openapi(
+    createRoute({
+      ...route("post", "/v1/profiles/recompute", "Recompute profile layers / 重算画像", "Writes RFM, lifecycle and CLV predictions to every profile now (the daily job does this too)."),
+      responses: { ...ok(Json, "What was computed"), ...errorResponses },
+    }),
+    (c) => c.json(recomputeProfiles(c.get("ctx")), 200),
+  );
+}
