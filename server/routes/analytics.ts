@@ -1,6 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ClvQuery, fitClv, todayOf } from "../../tools/analytics/clv.ts";
+import { FunnelInput, funnel } from "../../tools/analytics/funnel.ts";
 import { lifecycleReport } from "../../tools/analytics/lifecycle.ts";
+import { PathsInput, paths } from "../../tools/analytics/paths.ts";
+import { RetentionInput, retention } from "../../tools/analytics/retention.ts";
+import { TrendInput, trend } from "../../tools/analytics/trend.ts";
 import { RfmQuery, classify, customersAsOf, distribution, rfmSettings } from "../../tools/analytics/rfm.ts";
 import { recomputeProfiles } from "../../tools/profiles/recompute.ts";
 import { getWorkspace } from "../../tools/workspaces/index.ts";
@@ -8,7 +12,7 @@ import { ApiError, ErrorCode, bi } from "../../lib/errors.ts";
 import { dayToIso } from "../../lib/time.ts";
 import { errorResponses } from "../errors.ts";
 import { requireScope } from "../middleware/auth.ts";
-import { bearerSecurity, ok, type Router } from "../openapi.ts";
+import { bearerSecurity, jsonBody, ok, type Router } from "../openapi.ts";
 
 const Json = z.record(z.string(), z.unknown());
 
@@ -67,6 +71,17 @@ export function registerAnalytics(app: Router) {
       return c.json({ ...fit, elapsedMs: Math.round(performance.now() - started) }, 200);
     },
   );
+  const analyses = [
+    ["funnel", "Funnel / 漏斗", "Ordered steps: per-step users, conversion and median time, optional breakdown by a trait.", FunnelInput, funnel],
+    ["retention", "Retention / 留存", "Cohorts by first active day or week; retained on day N (exactly, or N or later when rolling).", RetentionInput, retention],
+    ["trend", "Active users / 活跃趋势", "DAU, WAU, MAU and events per day.", TrendInput, trend],
+    ["paths", "Next events / 路径", "The events users do next after an event.", PathsInput, paths],
+  ] as const;
+  for (const [name, summary, description, input, fn] of analyses)
+    app.openapi(
+      createRoute({ ...route("post", `/v1/analytics/${name}`, summary, description), request: jsonBody(input), responses: { ...ok(Json, summary), ...errorResponses } }),
+      (c) => c.json((fn as (ctx: unknown, q: unknown) => Record<string, unknown>)(c.get("ctx"), c.req.valid("json")), 200),
+    );
   app.openapi(
     createRoute({
       ...route("post", "/v1/profiles/recompute", "Recompute profile layers / 重算画像", "Writes RFM, lifecycle and CLV predictions to every profile now (the daily job does this too)."),
