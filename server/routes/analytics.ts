@@ -1,15 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { ClvQuery, fitClv, todayOf } from "../../tools/analytics/clv.ts";
+import { ClvQuery } from "../../tools/analytics/clv.ts";
 import { FunnelInput, funnel } from "../../tools/analytics/funnel.ts";
-import { lifecycleReport } from "../../tools/analytics/lifecycle.ts";
 import { PathsInput, paths } from "../../tools/analytics/paths.ts";
 import { RetentionInput, retention } from "../../tools/analytics/retention.ts";
 import { TrendInput, trend } from "../../tools/analytics/trend.ts";
-import { RfmQuery, classify, customersAsOf, distribution, rfmSettings } from "../../tools/analytics/rfm.ts";
+import { RfmQuery } from "../../tools/analytics/rfm.ts";
+import { clvReport, lifecycleNow, rfmReport } from "../../tools/analytics/tools.ts";
 import { recomputeProfiles } from "../../tools/profiles/recompute.ts";
-import { getWorkspace } from "../../tools/workspaces/index.ts";
-import { ApiError, ErrorCode, bi } from "../../lib/errors.ts";
-import { dayToIso } from "../../lib/time.ts";
 import { errorResponses } from "../errors.ts";
 import { requireScope } from "../middleware/auth.ts";
 import { bearerSecurity, jsonBody, ok, type Router } from "../openapi.ts";
@@ -33,29 +30,14 @@ export function registerAnalytics(app: Router) {
       request: { query: RfmQuery },
       responses: { ...ok(Json, "Distribution and thresholds"), ...errorResponses },
     }),
-    (c) => {
-      const ctx = c.get("ctx");
-      const ws = getWorkspace(ctx.db, ctx.workspaceId);
-      const settings = rfmSettings(ws);
-      const method = c.req.valid("query").method ?? settings.method;
-      if (method === "business" && !settings.business)
-        throw new ApiError(ErrorCode.BadRequest, bi("未设置业务阈值", "set settings.rfm.business (recencyDays, frequency, monetary) first"));
-      const today = todayOf(ws, ctx.now());
-      const r = classify(customersAsOf(ctx.db, ws, today, settings), method, settings.business);
-      return c.json({ asOf: dayToIso(today), method, windowDays: settings.windowDays, customers: r.results.length, thresholds: r.thresholds, distribution: distribution(r.results) }, 200);
-    },
+    (c) => c.json(rfmReport(c.get("ctx"), c.req.valid("query")), 200),
   );
   app.openapi(
     createRoute({
       ...route("get", "/v1/analytics/lifecycle", "Lifecycle stages / 生命周期", "Stages today and the moves between stages since a week ago."),
       responses: { ...ok(Json, "Distribution and transitions"), ...errorResponses },
     }),
-    (c) => {
-      const ctx = c.get("ctx");
-      const ws = getWorkspace(ctx.db, ctx.workspaceId);
-      const today = todayOf(ws, ctx.now());
-      return c.json({ asOf: dayToIso(today), ...lifecycleReport(ctx.db, ws, today) }, 200);
-    },
+    (c) => c.json(lifecycleNow(c.get("ctx")), 200),
   );
   app.openapi(
     createRoute({
@@ -63,13 +45,7 @@ export function registerAnalytics(app: Router) {
       request: { query: ClvQuery },
       responses: { ...ok(Json, "Parameters, log-likelihood, customers, window"), ...errorResponses },
     }),
-    (c) => {
-      const ctx = c.get("ctx");
-      const ws = getWorkspace(ctx.db, ctx.workspaceId);
-      const started = performance.now();
-      const { summaries: _omit, ...fit } = fitClv(ctx.db, ws, c.req.valid("query"), todayOf(ws, ctx.now()));
-      return c.json({ ...fit, elapsedMs: Math.round(performance.now() - started) }, 200);
-    },
+    (c) => c.json(clvReport(c.get("ctx"), c.req.valid("query")), 200),
   );
   const analyses = [
     ["funnel", "Funnel / 漏斗", "Ordered steps: per-step users, conversion and median time, optional breakdown by a trait.", FunnelInput, funnel],
