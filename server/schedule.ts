@@ -1,25 +1,21 @@
 import type { Db } from "../db/client.ts";
 import { workspaces } from "../db/schema/index.ts";
 import type { Logger } from "../lib/log.ts";
-import { dayNumber } from "../lib/time.ts";
-import { recomputeProfiles } from "../tools/profiles/recompute.ts";
+import { recomputeChanged } from "../tools/profiles/recompute.ts";
 
 const CHECK_EVERY_MS = 10 * 60_000;
 
 /**
- * Recomputes every workspace's profile layers once per local day (checked every ten minutes and
- * at once), so recency, RFM, lifecycle and predictions move even for users who send nothing.
+ * Every ten minutes (and at once): each workspace's profile layers are recomputed in full when its
+ * local day has turned, so recency, RFM, lifecycle and predictions move even for users who send
+ * nothing; in between, only profiles with new events or traits are rescored.
  */
 export function scheduleDailyRecompute(db: Db, log: Logger, now: () => Date = () => new Date()) {
-  const lastDay = new Map<number, number>();
   const tick = () => {
     for (const ws of db.select().from(workspaces).all()) {
-      const today = dayNumber(now().getTime(), ws.timezone);
-      if (lastDay.get(ws.id) === today) continue;
-      lastDay.set(ws.id, today);
       try {
-        const r = recomputeProfiles({ db, workspaceId: ws.id, now, log });
-        log.info("profiles recomputed", { workspace: ws.name, users: r.users, ms: r.elapsedMs, clvCustomers: r.clv.customers });
+        const r = recomputeChanged({ db, workspaceId: ws.id, now, log });
+        if (r.users) log.info("profiles recomputed", { workspace: ws.name, mode: r.mode, users: r.users, ms: r.elapsedMs });
       } catch (err) {
         log.error("profile recompute failed", { workspace: ws.name, err: String((err as Error)?.stack ?? err) });
       }

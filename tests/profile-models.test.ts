@@ -148,3 +148,24 @@ describe("CLV endpoint on the CDNOW sample", () => {
     db.$client.close();
   });
 });
+
+describe("incremental recompute", () => {
+  it("rescores only profiles with new events, against the last full fit", async () => {
+    const { t, key } = await rfmWorkspace();
+    const full = (await t.call("POST", "/v1/profiles/recompute", { key })).body;
+    expect(full.mode).toBe("full");
+    const at = (u: string) => t.db.$client.prepare("SELECT result_computed_at AS a, result FROM profiles WHERE user_id = ?").get(u) as { a: number; result: string };
+    const c5Before = at("c5");
+    t.setNow(new Date(NOW.getTime() + 3_600_000));
+    // c4 buys big today: under the stored thresholds (mean: 68.2 days, 2.6 buys, $194) it becomes recent and valuable.
+    await t.call("POST", "/v1/events", { key, body: { events: [{ id: "c4-big", userId: "c4", name: "purchase", properties: { amount: 1000 } }] } });
+    const inc = (await t.call("POST", "/v1/profiles/recompute?mode=changed", { key })).body;
+    expect(inc).toMatchObject({ mode: "changed", users: 1 });
+    expect(JSON.parse(at("c4").result).rfm).toMatchObject({ class: "important_develop", recencyDays: 0, frequency: 2, monetary: 1020 });
+    expect(at("c5")).toEqual(c5Before);
+    expect((await t.call("POST", "/v1/profiles/recompute?mode=changed", { key })).body.users).toBe(0);
+    // The next day the incremental call refits everyone first.
+    t.setNow(new Date(NOW.getTime() + 86_400_000));
+    expect((await t.call("POST", "/v1/profiles/recompute?mode=changed", { key })).body.mode).toBe("full");
+  });
+});

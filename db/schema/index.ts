@@ -5,3 +5,4 @@ export * from "./identities.ts";
 export * from "./profiles.ts";
 export * from "./catalog.ts";
 export * from "./segments.ts";
+export * from "./modelState.ts";

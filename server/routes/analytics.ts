@@ -6,7 +6,7 @@ import { RetentionInput, retention } from "../../tools/analytics/retention.ts";
 import { TrendInput, trend } from "../../tools/analytics/trend.ts";
 import { RfmQuery } from "../../tools/analytics/rfm.ts";
 import { clvReport, lifecycleNow, rfmReport } from "../../tools/analytics/tools.ts";
-import { recomputeProfiles } from "../../tools/profiles/recompute.ts";
+import { recomputeChanged, recomputeProfiles } from "../../tools/profiles/recompute.ts";
 import { errorResponses } from "../errors.ts";
 import { requireScope } from "../middleware/auth.ts";
 import { bearerSecurity, jsonBody, ok, type Router } from "../openapi.ts";
@@ -60,9 +60,15 @@ export function registerAnalytics(app: Router) {
     );
   app.openapi(
     createRoute({
-      ...route("post", "/v1/profiles/recompute", "Recompute profile layers / 重算画像", "Writes RFM, lifecycle and CLV predictions to every profile now (the daily job does this too)."),
+      ...route(
+        "post",
+        "/v1/profiles/recompute",
+        "Recompute profile layers / 重算画像",
+        "mode=full refits RFM thresholds and CLV on everyone and rewrites every profile (the daily job); mode=changed rescores only profiles with new events since, against the last full fit.",
+      ),
+      request: { query: z.strictObject({ mode: z.enum(["full", "changed"]).default("full") }) },
       responses: { ...ok(Json, "What was computed"), ...errorResponses },
     }),
-    (c) => c.json(recomputeProfiles(c.get("ctx")), 200),
+    (c) => c.json(c.req.valid("query").mode === "full" ? recomputeProfiles(c.get("ctx")) : recomputeChanged(c.get("ctx")), 200),
   );
 }

@@ -19,13 +19,13 @@ export const ClvQuery = z.strictObject({
 
 const isoDay = (s: string) => Date.parse(`${s}T00:00:00Z`) / 86_400_000;
 
-/** One row per customer and purchase day, from the daily rollup. */
-function purchaseDays(db: Db, ws: WorkspaceRow, event: string) {
-  return (stmt(db, "SELECT user_id AS customer, day, amount FROM user_daily WHERE workspace_id = ? AND name = ?").all(ws.id, event) as {
-    customer: string;
-    day: number;
-    amount: number;
-  }[]);
+/** One row per customer and purchase day, from the daily rollup (of some customers, or all). */
+export function purchaseDays(db: Db, ws: WorkspaceRow, event: string, only?: readonly string[]) {
+  return stmt(
+    db,
+    `SELECT user_id AS customer, day, amount FROM user_daily WHERE workspace_id = @ws AND name = @event
+       AND (@only IS NULL OR user_id IN (SELECT value FROM json_each(@only)))`,
+  ).all({ ws: ws.id, event, only: only ? JSON.stringify(only) : null }) as { customer: string; day: number; amount: number }[];
 }
 
 /** What changes when the purchase data does: new or deleted purchases, merges (profiles' updated_at). */
@@ -88,11 +88,14 @@ export function fitClv(db: Db, ws: WorkspaceRow, q: z.infer<typeof ClvQuery>, to
   return { ...result, cached: false };
 }
 
+export type ClvModel = Pick<ClvFit, "params" | "spend"> & { unit: keyof typeof UNIT_DAYS };
+
 /** Per-customer predictions for the predictive layer. */
-export function predictions(fit: ClvFit) {
-  const unit = UNIT_DAYS[fit.calibration.unit];
+export function predictions(model: ClvModel, summaries: readonly CustomerSummary[]) {
+  const unit = UNIT_DAYS[model.unit];
+  const fit = model;
   return new Map(
-    fit.summaries.map((c) => {
+    summaries.map((c) => {
       const year = expectedPurchases(fit.params, c, 365 / unit);
       const value = fit.spend && c.x > 0 ? expectedSpend(fit.spend, c) : fit.spend ? (fit.spend.p * fit.spend.gamma) / (fit.spend.q - 1) : null;
       return [

@@ -29,13 +29,18 @@ export function stageOf(firstDay: number, lastDay: number, asOfDay: number, s: L
 }
 
 /** Every profile's stage as of a day (profiles with no activity by then have none). */
-export function stagesAsOf(db: Db, ws: WorkspaceRow, asOfDay: number): Map<string, Stage> {
+export function stagesAsOf(db: Db, ws: WorkspaceRow, asOfDay: number, only?: readonly string[]): Map<string, Stage> {
   const s = lifecycleSettings(ws);
   const rows = stmt(
     db,
     `SELECT user_id, min(day) AS first, max(day) AS last FROM user_daily
-     WHERE workspace_id = @ws AND day <= @asOfDay AND name NOT IN ${INACTIVE_NAMES} GROUP BY user_id`,
-  ).all({ ws: ws.id, asOfDay, nonActivity: JSON.stringify(ws.nonActivityEvents) }) as { user_id: string; first: number; last: number }[];
+     WHERE workspace_id = @ws AND day <= @asOfDay AND name NOT IN ${INACTIVE_NAMES}
+       AND (@only IS NULL OR user_id IN (SELECT value FROM json_each(@only))) GROUP BY user_id`,
+  ).all({ ws: ws.id, asOfDay, nonActivity: JSON.stringify(ws.nonActivityEvents), only: only ? JSON.stringify(only) : null }) as {
+    user_id: string;
+    first: number;
+    last: number;
+  }[];
   return new Map(rows.map((r) => [r.user_id, stageOf(r.first, r.last, asOfDay, s)]));
 }
 

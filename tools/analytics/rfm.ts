@@ -67,51 +67,74 @@ const CLASS_OF: Record<string, RfmClass> = {
   LLL: "general_win_back",
 };
 
-/**
- * RFM for a set of customers: scores 1–5 by quintile (recency reversed) and the eight classes by
- * high/low against a threshold per dimension. High recency means fewer days (strictly below the
- * threshold); high frequency and money mean strictly above it.
- */
-export function classify(customers: readonly Customer[], method: RfmMethod, business?: RfmSettings["business"]) {
-  if (!customers.length) return { thresholds: null, results: [] };
+export type RfmModel = {
+  method: RfmMethod;
+  thresholds: { recencyDays: number; frequency: number; monetary: number };
+  /** Quintile cuts (20th, 40th, 60th, 80th percentiles) per dimension, for the 1–5 scores. */
+  cuts: { r: number[]; f: number[]; m: number[] };
+};
+
+/** Thresholds and quintile cuts fitted on a population of customers. */
+export function fitRfm(customers: readonly Customer[], method: RfmMethod, business?: RfmSettings["business"]): RfmModel | null {
+  if (!customers.length) return null;
   const r = customers.map((c) => c.recencyDays);
   const f = customers.map((c) => c.frequency);
   const m = customers.map((c) => c.monetary);
-  const thresholds = {
-    recencyDays: threshold(r, method, true, business?.recencyDays),
-    frequency: threshold(f, method, false, business?.frequency),
-    monetary: threshold(m, method, false, business?.monetary),
-  };
   const cuts = (vs: number[]) => {
     const s = [...vs].sort((a, b) => a - b);
     return [20, 40, 60, 80].map((p) => percentile(s, p));
   };
-  const [rc, fc, mc] = [cuts(r), cuts(f), cuts(m)];
-  const results = customers.map((c) => {
-    const hi = [c.recencyDays < thresholds.recencyDays, c.frequency > thresholds.frequency, c.monetary > thresholds.monetary];
-    const cls = CLASS_OF[hi.map((h) => (h ? "H" : "L")).join("")]!;
-    return {
-      userId: c.userId,
-      recencyDays: c.recencyDays,
-      frequency: c.frequency,
-      monetary: Math.round(c.monetary * 100) / 100,
-      rScore: 5 - rc.filter((q) => c.recencyDays > q).length,
-      fScore: 1 + fc.filter((q) => c.frequency > q).length,
-      mScore: 1 + mc.filter((q) => c.monetary > q).length,
-      class: cls,
-      label: RFM_CLASSES[cls],
-    };
-  });
-  return { thresholds, results };
+  return {
+    method,
+    thresholds: {
+      recencyDays: threshold(r, method, true, business?.recencyDays),
+      frequency: threshold(f, method, false, business?.frequency),
+      monetary: threshold(m, method, false, business?.monetary),
+    },
+    cuts: { r: cuts(r), f: cuts(f), m: cuts(m) },
+  };
+}
+
+/**
+ * One customer against a model: scores 1–5 by quintile (recency reversed) and the class by
+ * high/low per dimension. High recency means fewer days (strictly below the threshold); high
+ * frequency and money mean strictly above it.
+ */
+export function scoreCustomer(c: Customer, model: RfmModel) {
+  const { thresholds: t, cuts } = model;
+  const hi = [c.recencyDays < t.recencyDays, c.frequency > t.frequency, c.monetary > t.monetary];
+  const cls = CLASS_OF[hi.map((h) => (h ? "H" : "L")).join("")]!;
+  return {
+    recencyDays: c.recencyDays,
+    frequency: c.frequency,
+    monetary: Math.round(c.monetary * 100) / 100,
+    rScore: 5 - cuts.r.filter((q) => c.recencyDays > q).length,
+    fScore: 1 + cuts.f.filter((q) => c.frequency > q).length,
+    mScore: 1 + cuts.m.filter((q) => c.monetary > q).length,
+    class: cls,
+    label: RFM_CLASSES[cls],
+  };
+}
+
+/** RFM for a set of customers: the model fitted on them and each one scored. */
+export function classify(customers: readonly Customer[], method: RfmMethod, business?: RfmSettings["business"]) {
+  const model = fitRfm(customers, method, business);
+  return { model, thresholds: model?.thresholds ?? null, results: model ? customers.map((c) => ({ userId: c.userId, ...scoreCustomer(c, model) })) : [] };
 }
 
 /** Each customer's purchases in the window ending on `asOfDay`, from the daily rollup. */
-export function customersAsOf(db: Db, ws: WorkspaceRow, asOfDay: number, settings: RfmSettings): Customer[] {
+export function customersAsOf(db: Db, ws: WorkspaceRow, asOfDay: number, settings: RfmSettings, only?: readonly string[]): Customer[] {
   const rows = stmt(
     db,
     `SELECT user_id, max(day) AS last, sum(count) AS f, sum(amount) AS m FROM user_daily
-     WHERE workspace_id = ? AND name = ? AND day BETWEEN ? AND ? GROUP BY user_id`,
-  ).all(ws.id, settings.event, asOfDay - settings.windowDays + 1, asOfDay) as { user_id: string; last: number; f: number; m: number }[];
+     WHERE workspace_id = @ws AND name = @event AND day BETWEEN @d0 AND @d1
+       AND (@only IS NULL OR user_id IN (SELECT value FROM json_each(@only))) GROUP BY user_id`,
+  ).all({ ws: ws.id, event: settings.event, d0: asOfDay - settings.windowDays + 1, d1: asOfDay, only: only ? JSON.stringify(only) : null }) as {
+    user_id: string;
+    last: number;
+    f: number;
+    m: number;
+  }[];
   return rows.map((r) => ({ userId: r.user_id, recencyDays: asOfDay - r.last, frequency: r.f, monetary: r.m }));
 }
 
