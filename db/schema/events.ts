@@ -44,5 +44,10 @@ export const userDaily = sqliteTable(
     count: integer("count").notNull(),
     amount: real("amount").notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.workspaceId, t.userId, t.day, t.name] })],
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.userId, t.day, t.name] }),
+    // Segments ask "who did X in these days": a covering range by event and day. Live ingest
+    // writes today's rows, which sort together at the end of each event's range.
+    index("user_daily_name_day").on(t.workspaceId, t.name, t.day, t.userId, t.count, t.amount),
+  ],
 );

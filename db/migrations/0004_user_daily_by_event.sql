@@ -1,0 +1,1 @@
+CREATE INDEX `user_daily_name_day` ON `user_daily` (`workspace_id`,`name`,`day`,`user_id`,`count`,`amount`);
