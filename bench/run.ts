@@ -1,7 +1,19 @@
 import { benchIngest } from "./ingest.ts";
 import { writeResult } from "./machine.ts";
+import { benchSegments } from "./segments.ts";
 
-/** `npm run bench`: every benchmark, each writing its figures to bench/results/. */
-const ingest = await benchIngest();
-console.log(JSON.stringify(ingest, null, 2));
-console.error("written:", writeResult(`ingest-preload${ingest.setup.preloadedDemoUsers}`, ingest));
+/**
+ * `npm run bench`: every benchmark, each writing its figures to bench/results/. `BENCH=ingest` or
+ * `BENCH=segments` runs one; the segment benchmark keeps its demo database in bench/tmp.
+ */
+const only = process.env.BENCH?.split(",");
+if (!only || only.includes("ingest")) {
+  const ingest = await benchIngest();
+  console.log(JSON.stringify(ingest, null, 2));
+  console.error("written:", writeResult(`ingest-preload${ingest.setup.preloadedDemoUsers}`, ingest));
+}
+if (!only || only.includes("segments")) {
+  const segments = await benchSegments();
+  console.log(JSON.stringify(segments, null, 2));
+  console.error("written:", writeResult(`segments-${segments.setup.users}`, segments));
+}
