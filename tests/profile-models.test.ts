@@ -56,7 +56,9 @@ describe("RFM", () => {
     expect(mean.method).toBe("mean");
     expect(mean.thresholds).toEqual({ recencyDays: 68.2, frequency: 2.6, monetary: 194 });
     expectEnvelope(await t.call("GET", "/v1/analytics/rfm?method=business", { key }), 400);
-    t.db.$client.prepare("UPDATE workspaces SET settings = ? WHERE name = 'shop'").run(JSON.stringify({ rfm: { method: "business", business: { recencyDays: 15, frequency: 1, monetary: 60 } } }));
+    expectEnvelope(await t.call("PATCH", "/v1/workspace", { key, body: { settings: { rfm: { method: "business" } } } }), 400);
+    const patched = await t.call("PATCH", "/v1/workspace", { key, body: { settings: { rfm: { method: "business", business: { recencyDays: 15, frequency: 1, monetary: 60 } } } } });
+    expect(patched.body.settings.rfm.method).toBe("business");
     const biz = (await t.call("GET", "/v1/analytics/rfm", { key })).body;
     expect(classes(biz.distribution)).toEqual({ important_value: 1, important_develop: 1, general_retain: 1, general_win_back: 1, important_retain: 1 });
   });
@@ -104,7 +106,9 @@ describe("lifecycle", () => {
     const key = t.key("app", ["ingest", "operator"]);
     await t.call("POST", "/v1/events", { key, body: { events: [{ id: "a", userId: "u", name: "x", timestamp: daysAgo(20) }, { id: "b", userId: "u", name: "x", timestamp: daysAgo(10) }] } });
     expect((await t.call("GET", "/v1/analytics/lifecycle", { key })).body.distribution.find((d: any) => d.users).stage).toBe("growing");
-    t.db.$client.prepare("UPDATE workspaces SET settings = ? WHERE name = 'app'").run(JSON.stringify({ lifecycle: { dormantDays: 7 } }));
+    const admin = t.key("app", ["admin"]);
+    expectEnvelope(await t.call("PATCH", "/v1/workspace", { key: admin, body: { settings: { lifecycle: { dormantDays: 40 } } } }), 400);
+    expect((await t.call("PATCH", "/v1/workspace", { key: admin, body: { settings: { lifecycle: { dormantDays: 7 } } } })).status).toBe(200);
     expect((await t.call("GET", "/v1/analytics/lifecycle", { key })).body.distribution.find((d: any) => d.users).stage).toBe("dormant");
   });
 });

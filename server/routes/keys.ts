@@ -6,7 +6,7 @@ import { requireScope } from "../middleware/auth.ts";
 import { bearerSecurity, jsonBody, ok, type Router } from "../openapi.ts";
 
 const KeyParams = z.object({ id: z.string().min(1).max(64) });
-const Workspace = z.object({ id: z.number(), name: z.string(), timezone: z.string(), nonActivityEvents: z.array(z.string()), createdAt: z.string() });
+const Workspace = z.object({ id: z.number(), name: z.string(), timezone: z.string(), nonActivityEvents: z.array(z.string()), settings: z.record(z.string(), z.unknown()), createdAt: z.string() });
 
 export function registerKeys(app: Router) {
   const route = <M extends "get" | "post" | "patch" | "delete", P extends string>(method: M, path: P, summary: string, tags = ["keys"]) => ({
@@ -53,7 +53,7 @@ export function registerKeys(app: Router) {
   app.openapi(
     createRoute({
       ...route("patch", "/v1/workspace", "Workspace settings / 工作区设置", ["workspace"]),
-      description: "Timezone and non-activity events. A new timezone applies to events ingested from now on.",
+      description: "Timezone, non-activity events, and RFM and lifecycle settings. A new timezone applies to events ingested from now on.",
       request: jsonBody(WorkspaceSettings),
       responses: { ...ok(Workspace, "Workspace"), ...errorResponses },
     }),

@@ -6,13 +6,9 @@ import { LIFECYCLE_STAGES } from "../segments/schema.ts";
 export type Stage = keyof typeof LIFECYCLE_STAGES;
 export type LifecycleSettings = Required<NonNullable<ModelSettings["lifecycle"]>>;
 
-export const lifecycleSettings = (ws: WorkspaceRow): LifecycleSettings => ({
-  newDays: 7,
-  dormantDays: 15,
-  churnDays: 30,
-  growingDays: 60,
-  ...ws.settings.lifecycle,
-});
+export const LIFECYCLE_DEFAULTS: LifecycleSettings = { newDays: 7, dormantDays: 15, churnDays: 30, growingDays: 60 };
+
+export const lifecycleSettings = (ws: Pick<WorkspaceRow, "settings">): LifecycleSettings => ({ ...LIFECYCLE_DEFAULTS, ...ws.settings.lifecycle });
 
 /**
  * DESIGN §4's default rules: new while first seen ≤ 7 days ago; churned after > 30 days without

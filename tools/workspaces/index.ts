@@ -4,12 +4,30 @@ import type { Db } from "../../db/client.ts";
 import { workspaces, type WorkspaceRow } from "../../db/schema/index.ts";
 import { ApiError, ErrorCode, bi, notFound } from "../../lib/errors.ts";
 import { isTimeZone } from "../../lib/time.ts";
+import { lifecycleSettings } from "../analytics/lifecycle.ts";
 
 export const WorkspaceName = z
   .string()
   .min(1)
   .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "letters, digits, '_', '.', '-'");
+
+const Days = z.number().int().min(0).max(3650);
+export const ModelSettingsInput = z
+  .strictObject({
+    rfm: z
+      .strictObject({
+        method: z.enum(["mean", "median", "business", "pareto", "kmeans"]).optional().meta({ description: "Threshold method (pareto = 80/20). 阈值方法" }),
+        windowDays: z.number().int().min(1).max(3650).optional(),
+        event: z.string().min(1).max(200).optional().meta({ description: "The purchase event. 购买事件名" }),
+        business: z.strictObject({ recencyDays: z.number().min(0), frequency: z.number().min(0), monetary: z.number().min(0) }).optional(),
+      })
+      .optional(),
+    lifecycle: z
+      .strictObject({ newDays: Days.optional(), dormantDays: Days.optional(), churnDays: Days.optional(), growingDays: Days.optional() })
+      .optional(),
+  })
+  .refine((s) => s.rfm?.method !== "business" || s.rfm.business !== undefined, "the business method needs rfm.business thresholds");
 
 export const WorkspaceSettings = z.strictObject({
   timezone: z
@@ -22,6 +40,7 @@ export const WorkspaceSettings = z.strictObject({
     .max(100)
     .optional()
     .meta({ description: "Event-name patterns (`*` wildcard) that are not user activity. 非活跃事件" }),
+  settings: ModelSettingsInput.optional().meta({ description: "RFM and lifecycle thresholds; replaces the stored ones. RFM 与生命周期参数" }),
 });
 
 export function getWorkspace(db: Db, id: number): WorkspaceRow {
@@ -47,6 +66,11 @@ export function ensureWorkspace(db: Db, name: string, now: Date, settings: z.inf
 
 export function updateWorkspace(db: Db, id: number, settings: z.infer<typeof WorkspaceSettings>): WorkspaceRow {
   getWorkspace(db, id);
+  if (settings.settings) {
+    const l = lifecycleSettings({ settings: settings.settings });
+    if (l.dormantDays > l.churnDays)
+      throw new ApiError(ErrorCode.ValidationFailed, bi("休眠天数不能超过流失天数", `lifecycle: dormantDays (${l.dormantDays}) must not exceed churnDays (${l.churnDays}); unset values take the defaults`));
+  }
   if (Object.keys(settings).length) db.update(workspaces).set(settings).where(eq(workspaces.id, id)).run();
   return getWorkspace(db, id);
 }
@@ -56,5 +80,6 @@ export const workspaceView = (w: WorkspaceRow) => ({
   name: w.name,
   timezone: w.timezone,
   nonActivityEvents: w.nonActivityEvents,
+  settings: w.settings,
   createdAt: new Date(w.createdAt).toISOString(),
 });
