@@ -1,4 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Scope } from "../db/schema/index.ts";
+import { requireScope } from "./middleware/auth.ts";
 import type { AppEnv } from "./env.ts";
 import { validationHook } from "./errors.ts";
 
@@ -17,3 +19,19 @@ export const ok = <T>(schema: T, description: string) => ({
 export const jsonBody = <T>(schema: T, description?: string) => ({
   body: { required: true, content: { "application/json": { schema } }, ...(description ? { description } : {}) },
 });
+
+/**
+ * The common part of a route definition for one resource: its tag, the bearer key, and the scope
+ * it requires. Spread into createRoute with the request and responses.
+ */
+export const routesFor =
+  (tag: string, scope: Scope) =>
+  <M extends "get" | "post" | "patch" | "delete", P extends string>(method: M, path: P, summary: string, more: { description?: string; tags?: string[] } = {}) => ({
+    method,
+    path,
+    summary,
+    ...(more.description ? { description: more.description } : {}),
+    tags: more.tags ?? [tag],
+    security: bearerSecurity,
+    middleware: [requireScope(scope)],
+  });

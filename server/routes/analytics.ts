@@ -8,25 +8,16 @@ import { RfmQuery } from "../../tools/analytics/rfm.ts";
 import { clvReport, lifecycleNow, rfmReport } from "../../tools/analytics/tools.ts";
 import { recomputeChanged, recomputeProfiles } from "../../tools/profiles/recompute.ts";
 import { errorResponses } from "../errors.ts";
-import { requireScope } from "../middleware/auth.ts";
-import { bearerSecurity, jsonBody, ok, type Router } from "../openapi.ts";
+import { jsonBody, ok, routesFor, type Router } from "../openapi.ts";
 
 const Json = z.record(z.string(), z.unknown());
 
 export function registerAnalytics(app: Router) {
-  const route = <M extends "get" | "post", P extends string>(method: M, path: P, summary: string, description: string) => ({
-    method,
-    path,
-    summary,
-    description,
-    tags: ["analytics"],
-    security: bearerSecurity,
-    middleware: [requireScope("operator")],
-  });
+  const route = routesFor("analytics", "operator");
 
   app.openapi(
     createRoute({
-      ...route("get", "/v1/analytics/rfm", "RFM classes / RFM 分层", "Purchases in the last 365 days (workspace settings): the eight classes with their labels, and the thresholds used."),
+      ...route("get", "/v1/analytics/rfm", "RFM classes / RFM 分层", { description: "Purchases in the last 365 days (workspace settings): the eight classes with their labels, and the thresholds used." }),
       request: { query: RfmQuery },
       responses: { ...ok(Json, "Distribution and thresholds"), ...errorResponses },
     }),
@@ -34,14 +25,14 @@ export function registerAnalytics(app: Router) {
   );
   app.openapi(
     createRoute({
-      ...route("get", "/v1/analytics/lifecycle", "Lifecycle stages / 生命周期", "Stages today and the moves between stages since a week ago."),
+      ...route("get", "/v1/analytics/lifecycle", "Lifecycle stages / 生命周期", { description: "Stages today and the moves between stages since a week ago." }),
       responses: { ...ok(Json, "Distribution and transitions"), ...errorResponses },
     }),
     (c) => c.json(lifecycleNow(c.get("ctx")), 200),
   );
   app.openapi(
     createRoute({
-      ...route("get", "/v1/analytics/clv", "CLV models / 客户终身价值", "BG/NBD (repeat purchases, P(alive)) and Gamma-Gamma (spend), fitted by maximum likelihood on demand and cached until the data changes."),
+      ...route("get", "/v1/analytics/clv", "CLV models / 客户终身价值", { description: "BG/NBD (repeat purchases, P(alive)) and Gamma-Gamma (spend), fitted by maximum likelihood on demand and cached until the data changes." }),
       request: { query: ClvQuery },
       responses: { ...ok(Json, "Parameters, log-likelihood, customers, window"), ...errorResponses },
     }),
@@ -55,7 +46,7 @@ export function registerAnalytics(app: Router) {
   ] as const;
   for (const [name, summary, description, input, fn] of analyses)
     app.openapi(
-      createRoute({ ...route("post", `/v1/analytics/${name}`, summary, description), request: jsonBody(input), responses: { ...ok(Json, summary), ...errorResponses } }),
+      createRoute({ ...route("post", `/v1/analytics/${name}`, summary, { description }), request: jsonBody(input), responses: { ...ok(Json, summary), ...errorResponses } }),
       (c) => c.json((fn as (ctx: unknown, q: unknown) => Record<string, unknown>)(c.get("ctx"), c.req.valid("json")), 200),
     );
   app.openapi(
@@ -64,8 +55,7 @@ export function registerAnalytics(app: Router) {
         "post",
         "/v1/profiles/recompute",
         "Recompute profile layers / 重算画像",
-        "mode=full refits RFM thresholds and CLV on everyone and rewrites every profile (the daily job); mode=changed rescores only profiles with new events since, against the last full fit.",
-      ),
+        { description: "mode=full refits RFM thresholds and CLV on everyone and rewrites every profile (the daily job); mode=changed rescores only profiles with new events since, against the last full fit." }),
       request: { query: z.strictObject({ mode: z.enum(["full", "changed"]).default("full") }) },
       responses: { ...ok(Json, "What was computed"), ...errorResponses },
     }),

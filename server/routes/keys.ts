@@ -2,21 +2,13 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { CreateKeyInput, KeyView, UpdateKeyInput, createKey, listKeys, revokeKey, updateKey } from "../../tools/keys/index.ts";
 import { WorkspaceSettings, getWorkspace, updateWorkspace, workspaceView } from "../../tools/workspaces/index.ts";
 import { errorResponses } from "../errors.ts";
-import { requireScope } from "../middleware/auth.ts";
-import { bearerSecurity, jsonBody, ok, type Router } from "../openapi.ts";
+import { jsonBody, ok, routesFor, type Router } from "../openapi.ts";
 
 const KeyParams = z.object({ id: z.string().min(1).max(64) });
 const Workspace = z.object({ id: z.number(), name: z.string(), timezone: z.string(), nonActivityEvents: z.array(z.string()), settings: z.record(z.string(), z.unknown()), createdAt: z.string() });
 
 export function registerKeys(app: Router) {
-  const route = <M extends "get" | "post" | "patch" | "delete", P extends string>(method: M, path: P, summary: string, tags = ["keys"]) => ({
-    method,
-    path,
-    summary,
-    tags,
-    security: bearerSecurity,
-    middleware: [requireScope("admin")],
-  });
+  const route = routesFor("keys", "admin");
 
   app.openapi(
     createRoute({
@@ -47,12 +39,12 @@ export function registerKeys(app: Router) {
     (c) => c.json(revokeKey(c.get("ctx"), c.req.valid("param").id), 200),
   );
   app.openapi(
-    createRoute({ ...route("get", "/v1/workspace", "This workspace / 工作区", ["workspace"]), responses: { ...ok(Workspace, "Workspace"), ...errorResponses } }),
+    createRoute({ ...route("get", "/v1/workspace", "This workspace / 工作区", { tags: ["workspace"] }), responses: { ...ok(Workspace, "Workspace"), ...errorResponses } }),
     (c) => c.json(workspaceView(getWorkspace(c.get("ctx").db, c.get("ctx").workspaceId)), 200),
   );
   app.openapi(
     createRoute({
-      ...route("patch", "/v1/workspace", "Workspace settings / 工作区设置", ["workspace"]),
+      ...route("patch", "/v1/workspace", "Workspace settings / 工作区设置", { tags: ["workspace"] }),
       description: "Timezone, non-activity events, and RFM and lifecycle settings. A new timezone applies to events ingested from now on.",
       request: jsonBody(WorkspaceSettings),
       responses: { ...ok(Workspace, "Workspace"), ...errorResponses },

@@ -15,21 +15,13 @@ import {
   updateSegment,
 } from "../../tools/segments/index.ts";
 import { errorResponses } from "../errors.ts";
-import { requireScope } from "../middleware/auth.ts";
-import { bearerSecurity, jsonBody, ok, type Router } from "../openapi.ts";
+import { jsonBody, ok, routesFor, type Router } from "../openapi.ts";
 
 const Params = z.object({ id: z.string().min(1).max(64) });
 const ExportQuery = z.strictObject({ format: z.enum(["ndjson", "csv"]).default("ndjson") });
 
 export function registerSegments(app: Router) {
-  const route = <M extends "get" | "post" | "patch" | "delete", P extends string>(method: M, path: P, summary: string) => ({
-    method,
-    path,
-    summary,
-    tags: ["segments"],
-    security: bearerSecurity,
-    middleware: [requireScope("operator")],
-  });
+  const route = routesFor("segments", "operator");
 
   app.openapi(
     createRoute({

@@ -1,7 +1,7 @@
 /**
  * JSON-typed comparisons (DESIGN §4): values compare with their JSON types and no coercion, so
  * "1" ≠ 1 and true is not 1; a comparison on a missing key is false. Every value and path is a
- * bound parameter; `bind` returns its placeholder.
+ * bound parameter; `bind` returns the name it is bound under (`@p3`).
  */
 export type Bind = (value: unknown) => string;
 export type CompareSpec = { op: string; value?: unknown };
