@@ -14,8 +14,10 @@ type Env = {
   ws: WorkspaceRow;
   asOf: number;
   asOfDay: number;
-  /** When local day `asOfDay` began: events from here to `asOf` are read raw, not from rollups. */
+  /** When local day `asOfDay` began: events from here to `asOf` are read raw, not from rollups… */
   asOfDayStart: number;
+  /** …unless nothing in the workspace happened after asOf, when the day's rollup is already exact. */
+  rollupsExact: boolean;
   bind: Bind;
   /** Saved segments being expanded, to refuse cycles. */
   expanding: string[];
@@ -42,11 +44,11 @@ export function parseDefinition(def: unknown, prefix = "definition"): Node {
 function countsOf(env: Env, event: string, d0: number, d1: number): string {
   const ev = env.bind(event);
   const parts: string[] = [];
-  const lastRollupDay = Math.min(d1, env.asOfDay - 1);
+  const lastRollupDay = Math.min(d1, env.rollupsExact ? env.asOfDay : env.asOfDay - 1);
   if (d0 <= lastRollupDay)
     parts.push(`SELECT user_id, count AS c, amount AS s FROM user_daily
       WHERE workspace_id = @ws AND name = ${ev} AND day BETWEEN ${env.bind(d0)} AND ${env.bind(lastRollupDay)}`);
-  if (d0 <= env.asOfDay && d1 >= env.asOfDay)
+  if (!env.rollupsExact && d0 <= env.asOfDay && d1 >= env.asOfDay)
     parts.push(`SELECT user_id, 1 AS c, coalesce(amount, 0) AS s FROM events
       WHERE workspace_id = @ws AND name = ${ev} AND occurred_at BETWEEN @asOfDayStart AND @asOf`);
   if (!parts.length) return "SELECT NULL AS user_id, 0 AS c, 0 AS s WHERE 0";
@@ -88,8 +90,7 @@ function performed(env: Env, n: Extract<Node, { performed: string }>): string {
 function lastActive(env: Env, n: Extract<Node, { lastActive: unknown }>): string {
   const test = `${SQL_OP[n.lastActive.op]} ${env.bind(n.lastActive.days)}`;
   // Profiles keep the last active day at ingest: exact when nothing happened after asOf.
-  const latest = (env.db.$client.prepare("SELECT max(last_seen_at) AS m FROM profiles WHERE workspace_id = ?").get(env.ws.id) as { m: number | null }).m;
-  if (latest === null || latest <= env.asOf) return `(p.last_active_day IS NOT NULL AND @asOfDay - p.last_active_day ${test})`;
+  if (env.rollupsExact) return `(p.last_active_day IS NOT NULL AND @asOfDay - p.last_active_day ${test})`;
   return `p.user_id IN (SELECT user_id FROM (
       SELECT user_id, max(day) AS d FROM user_daily WHERE workspace_id = @ws AND day < @asOfDay AND name NOT IN ${INACTIVE_NAMES} GROUP BY user_id
       UNION ALL
@@ -101,11 +102,14 @@ function change(env: Env, n: Extract<Node, { change: unknown }>["change"]): stri
   const curStart = env.bind(env.asOfDay - n.days + 1);
   const prevStart = env.bind(env.asOfDay - 2 * n.days + 1);
   const activeDays = n.event === "active_days";
-  const rows = activeDays
-    ? `SELECT DISTINCT user_id, day AS d, 1 AS c FROM user_daily WHERE workspace_id = @ws AND day BETWEEN ${prevStart} AND @asOfDay - 1 AND name NOT IN ${INACTIVE_NAMES}
-       UNION SELECT DISTINCT user_id, @asOfDay AS d, 1 AS c FROM events WHERE workspace_id = @ws AND occurred_at BETWEEN @asOfDayStart AND @asOf AND name NOT IN ${INACTIVE_NAMES}`
-    : `SELECT user_id, day AS d, count AS c FROM user_daily WHERE workspace_id = @ws AND name = ${env.bind(n.event)} AND day BETWEEN ${prevStart} AND @asOfDay - 1
-       UNION ALL SELECT user_id, @asOfDay AS d, 1 AS c FROM events WHERE workspace_id = @ws AND name = ${env.bind(n.event)} AND occurred_at BETWEEN @asOfDayStart AND @asOf`;
+  const lastRollupDay = env.rollupsExact ? "@asOfDay" : "@asOfDay - 1";
+  const rollup = activeDays
+    ? `SELECT DISTINCT user_id, day AS d, 1 AS c FROM user_daily WHERE workspace_id = @ws AND day BETWEEN ${prevStart} AND ${lastRollupDay} AND name NOT IN ${INACTIVE_NAMES}`
+    : `SELECT user_id, day AS d, count AS c FROM user_daily WHERE workspace_id = @ws AND name = ${env.bind(n.event)} AND day BETWEEN ${prevStart} AND ${lastRollupDay}`;
+  const today = activeDays
+    ? `UNION SELECT DISTINCT user_id, @asOfDay AS d, 1 AS c FROM events WHERE workspace_id = @ws AND occurred_at BETWEEN @asOfDayStart AND @asOf AND name NOT IN ${INACTIVE_NAMES}`
+    : `UNION ALL SELECT user_id, @asOfDay AS d, 1 AS c FROM events WHERE workspace_id = @ws AND name = ${env.bind(n.event)} AND occurred_at BETWEEN @asOfDayStart AND @asOf`;
+  const rows = env.rollupsExact ? rollup : `${rollup} ${today}`;
   const pct = env.bind(n.pct / 100);
   const test = n.op === "drop" ? `prev > 0 AND cur <= prev * (1 - ${pct})` : `cur > 0 AND cur >= prev * (1 + ${pct})`;
   return `p.user_id IN (SELECT user_id FROM (
@@ -170,12 +174,14 @@ export function compileSegment(db: Db, ws: WorkspaceRow, definition: Node, asOf:
   const params: Record<string, unknown> = {};
   let n = 0;
   const asOfDay = dayNumber(asOf, ws.timezone);
+  const latest = (db.$client.prepare("SELECT max(last_seen_at) AS m FROM profiles WHERE workspace_id = ?").get(ws.id) as { m: number | null }).m;
   const env: Env = {
     db,
     ws,
     asOf,
     asOfDay,
     asOfDayStart: dayStartMs(asOfDay, ws.timezone),
+    rollupsExact: latest === null || latest <= asOf,
     expanding: [...within],
     params,
     bind: (v) => {
