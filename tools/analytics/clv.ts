@@ -23,7 +23,7 @@ const isoDay = (s: string) => Date.parse(`${s}T00:00:00Z`) / 86_400_000;
 export function purchaseDays(db: Db, ws: WorkspaceRow, event: string, only?: readonly string[]) {
   return stmt(
     db,
-    `SELECT user_id AS customer, day, amount FROM user_daily WHERE workspace_id = @ws AND name = @event
+    `SELECT user_id AS customer, day, amount FROM user_daily INDEXED BY user_daily_name_day WHERE workspace_id = @ws AND name = @event
        AND (@only IS NULL OR user_id IN (SELECT value FROM json_each(@only)))`,
   ).all({ ws: ws.id, event, only: only ? JSON.stringify(only) : null }) as { customer: string; day: number; amount: number }[];
 }

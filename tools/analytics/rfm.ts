@@ -126,7 +126,7 @@ export function classify(customers: readonly Customer[], method: RfmMethod, busi
 export function customersAsOf(db: Db, ws: WorkspaceRow, asOfDay: number, settings: RfmSettings, only?: readonly string[]): Customer[] {
   const rows = stmt(
     db,
-    `SELECT user_id, max(day) AS last, sum(count) AS f, sum(amount) AS m FROM user_daily
+    `SELECT user_id, max(day) AS last, sum(count) AS f, sum(amount) AS m FROM user_daily INDEXED BY user_daily_name_day
      WHERE workspace_id = @ws AND name = @event AND day BETWEEN @d0 AND @d1
        AND (@only IS NULL OR user_id IN (SELECT value FROM json_each(@only))) GROUP BY user_id`,
   ).all({ ws: ws.id, event: settings.event, d0: asOfDay - settings.windowDays + 1, d1: asOfDay, only: only ? JSON.stringify(only) : null }) as {

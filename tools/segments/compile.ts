@@ -46,7 +46,9 @@ function countsOf(env: Env, event: string, d0: number, d1: number): string {
   const parts: string[] = [];
   const lastRollupDay = Math.min(d1, env.rollupsExact ? env.asOfDay : env.asOfDay - 1);
   if (d0 <= lastRollupDay)
-    parts.push(`SELECT user_id, count AS c, amount AS s FROM user_daily
+    // INDEXED BY: left alone, the planner may scan the whole rollup in user order to save the
+    // GROUP BY's sort, which reads every row of every event (measured: 46 ms → 450 ms).
+    parts.push(`SELECT user_id, count AS c, amount AS s FROM user_daily INDEXED BY user_daily_name_day
       WHERE workspace_id = @ws AND name = ${ev} AND day BETWEEN ${env.bind(d0)} AND ${env.bind(lastRollupDay)}`);
   if (!env.rollupsExact && d0 <= env.asOfDay && d1 >= env.asOfDay)
     parts.push(`SELECT user_id, 1 AS c, coalesce(amount, 0) AS s FROM events
@@ -105,7 +107,7 @@ function change(env: Env, n: Extract<Node, { change: unknown }>["change"]): stri
   const lastRollupDay = env.rollupsExact ? "@asOfDay" : "@asOfDay - 1";
   const rollup = activeDays
     ? `SELECT DISTINCT user_id, day AS d, 1 AS c FROM user_daily WHERE workspace_id = @ws AND day BETWEEN ${prevStart} AND ${lastRollupDay} AND name NOT IN ${INACTIVE_NAMES}`
-    : `SELECT user_id, day AS d, count AS c FROM user_daily WHERE workspace_id = @ws AND name = ${env.bind(n.event)} AND day BETWEEN ${prevStart} AND ${lastRollupDay}`;
+    : `SELECT user_id, day AS d, count AS c FROM user_daily INDEXED BY user_daily_name_day WHERE workspace_id = @ws AND name = ${env.bind(n.event)} AND day BETWEEN ${prevStart} AND ${lastRollupDay}`;
   const today = activeDays
     ? `UNION SELECT DISTINCT user_id, @asOfDay AS d, 1 AS c FROM events WHERE workspace_id = @ws AND occurred_at BETWEEN @asOfDayStart AND @asOf AND name NOT IN ${INACTIVE_NAMES}`
     : `UNION ALL SELECT user_id, @asOfDay AS d, 1 AS c FROM events WHERE workspace_id = @ws AND name = ${env.bind(n.event)} AND occurred_at BETWEEN @asOfDayStart AND @asOf`;
@@ -174,7 +176,9 @@ export function compileSegment(db: Db, ws: WorkspaceRow, definition: Node, asOf:
   const params: Record<string, unknown> = {};
   let n = 0;
   const asOfDay = dayNumber(asOf, ws.timezone);
-  const latest = (db.$client.prepare("SELECT max(last_seen_at) AS m FROM profiles WHERE workspace_id = ?").get(ws.id) as { m: number | null }).m;
+  // The latest event time, from the catalog's few rows (never lowered by deletions, so at worst
+  // the exact path is taken needlessly).
+  const latest = (db.$client.prepare("SELECT max(last_seen_at) AS m FROM catalog_events WHERE workspace_id = ?").get(ws.id) as { m: number | null }).m;
   const env: Env = {
     db,
     ws,
