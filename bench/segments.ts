@@ -7,7 +7,8 @@ import { dayNumber } from "../lib/time.ts";
 import { loadDemo } from "../scripts/demo/load.ts";
 import { previewSegment } from "../tools/segments/index.ts";
 import { ensureWorkspace } from "../tools/workspaces/index.ts";
-import { machine, median, writeResult } from "./machine.ts";
+import { median } from "../tools/analytics/common.ts";
+import { machine, writeResult } from "./machine.ts";
 
 /**
  * Segment counts, DESIGN §8: each benchmark definition through the segment engine (SQLite:
@@ -155,10 +156,10 @@ export async function benchSegments() {
       count,
       duckdbCount: duckCount,
       countsAgree: count === duckCount,
-      medianMs: Math.round(median(ours) * 10) / 10,
-      duckdbMedianMs: Math.round(median(theirs) * 10) / 10,
-      underTarget: median(ours) < 200,
-      noSlowerThanDuckdb: median(ours) <= median(theirs),
+      medianMs: Math.round(median(ours)! * 10) / 10,
+      duckdbMedianMs: Math.round(median(theirs)! * 10) / 10,
+      underTarget: median(ours)! < 200,
+      noSlowerThanDuckdb: median(ours)! <= median(theirs)!,
     };
     console.error(JSON.stringify(row));
     results.push(row);

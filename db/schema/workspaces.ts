@@ -23,3 +23,5 @@ export const workspaces = sqliteTable("workspaces", {
 });
 
 export type WorkspaceRow = typeof workspaces.$inferSelect;
+/** What the ingest and identity paths need of a workspace. */
+export type WorkspaceRef = Pick<WorkspaceRow, "id" | "nonActivityEvents">;

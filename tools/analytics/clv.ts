@@ -93,17 +93,17 @@ export type ClvModel = Pick<ClvFit, "params" | "spend"> & { unit: keyof typeof U
 /** Per-customer predictions for the predictive layer. */
 export function predictions(model: ClvModel, summaries: readonly CustomerSummary[]) {
   const unit = UNIT_DAYS[model.unit];
-  const fit = model;
+  const { params, spend } = model;
   return new Map(
     summaries.map((c) => {
-      const year = expectedPurchases(fit.params, c, 365 / unit);
-      const value = fit.spend && c.x > 0 ? expectedSpend(fit.spend, c) : fit.spend ? (fit.spend.p * fit.spend.gamma) / (fit.spend.q - 1) : null;
+      const year = expectedPurchases(params, c, 365 / unit);
+      const value = spend && c.x > 0 ? expectedSpend(spend, c) : spend ? (spend.p * spend.gamma) / (spend.q - 1) : null;
       return [
         c.customer,
         {
-          p_alive: round(pAlive(fit.params, c)),
-          expected_purchases_30d: round(expectedPurchases(fit.params, c, 30 / unit)),
-          expected_purchases_90d: round(expectedPurchases(fit.params, c, 90 / unit)),
+          p_alive: round(pAlive(params, c)),
+          expected_purchases_30d: round(expectedPurchases(params, c, 30 / unit)),
+          expected_purchases_90d: round(expectedPurchases(params, c, 90 / unit)),
           clv: value === null ? null : round(year * value),
         },
       ];

@@ -1,4 +1,5 @@
 import { atomic, stmt, type Db } from "../../db/client.ts";
+import type { WorkspaceRef as Ws } from "../../db/schema/index.ts";
 import { getWorkspace } from "../workspaces/index.ts";
 import { catalogFromEvents, pruneCatalogValues } from "../catalog/fromEvents.ts";
 import { claimIdentity } from "../identity/link.ts";
@@ -25,7 +26,6 @@ FROM json_each(@rows) r`;
 const PRUNE_EVERY = 200_000;
 const sincePrune = new WeakMap<object, Map<number, number>>();
 
-type Ws = { id: number; nonActivityEvents: string[] };
 
 const maxSeq = (db: Db) => (stmt(db, "SELECT coalesce(max(seq), 0) AS m FROM events").get() as { m: number }).m;
 
@@ -41,8 +41,8 @@ function rollUp(db: Db, ws: Ws, after: number, inserted: number, now: number) {
   if (inserted <= 0) return;
   const sel = insertedSince(after);
   addToUserDaily(db, sel);
-  writeProfileStats(db, sel, ws.nonActivityEvents, now, "accumulate");
-  catalogFromEvents(db, sel, 1);
+  catalogFromEvents(db, sel, 1); // before the profiles: they read activity from the catalog's names
+  writeProfileStats(db, sel, ws, now, "accumulate");
   maybePrune(db, ws.id, inserted);
 }
 
@@ -117,7 +117,7 @@ function flushGroup(db: Db) {
 }
 
 /** Events that carry both ids link them, but only when the event itself is new (first write wins). */
-function linkNewPairs(db: Db, ws: { id: number; nonActivityEvents: string[] }, rows: EventRow[], now: number) {
+function linkNewPairs(db: Db, ws: Ws, rows: EventRow[], now: number) {
   const pairs = rows.filter((r) => r[1] !== null && r[2] !== null);
   if (!pairs.length) return;
   const known = new Set(

@@ -1,5 +1,6 @@
 import { stmt, type Db } from "../../db/client.ts";
-import type { EventSelection } from "./selection.ts";
+import type { WorkspaceRef } from "../../db/schema/index.ts";
+import { INACTIVE_NAMES, type EventSelection } from "./selection.ts";
 
 /** Adds the selected events to the per-user daily rollup. */
 export function addToUserDaily(db: Db, sel: EventSelection) {
@@ -23,12 +24,13 @@ export function rebuildUserDaily(db: Db, workspaceId: number, userIds: string[],
 /**
  * Writes the ingest-kept behaviour fields of profiles from the selected events: `accumulate` folds a
  * new batch into what is there; `replace` recomputes from the whole selection (a merged user).
- * Creates missing profiles; anonymous ones are those whose id is `anon:<anonymousId>`.
+ * Creates missing profiles; anonymous ones are those whose id is `anon:<anonymousId>`. Reads the
+ * catalog's event names for activity, so the catalog must already hold the selected events.
  */
 export function writeProfileStats(
   db: Db,
   sel: EventSelection,
-  nonActivity: readonly string[],
+  ws: WorkspaceRef,
   now: number,
   mode: "accumulate" | "replace",
 ) {
@@ -42,18 +44,14 @@ export function writeProfileStats(
       : `first_seen_at = excluded.first_seen_at, last_seen_at = excluded.last_seen_at,
          first_active_day = excluded.first_active_day, last_active_day = excluded.last_active_day,
          event_count = excluded.event_count`;
-  // The patterns are matched once per distinct name, not twice per row.
   stmt(
     db,
-    `WITH inactive(name) AS (
-       SELECT n FROM (SELECT DISTINCT e.name AS n FROM ${sel.from} WHERE ${sel.where})
-       WHERE EXISTS (SELECT 1 FROM json_each(@nonActivity) p WHERE n GLOB p.value))
-     INSERT INTO profiles (workspace_id, user_id, anonymous, traits, first_seen_at, last_seen_at,
+    `INSERT INTO profiles (workspace_id, user_id, anonymous, traits, first_seen_at, last_seen_at,
        first_active_day, last_active_day, event_count, seed, created_at, updated_at)
      SELECT e.workspace_id, e.user_id, substr(e.user_id, 1, 5) = 'anon:', '{}', min(e.occurred_at), max(e.occurred_at),
-       min(CASE WHEN e.name NOT IN inactive THEN e.day END), max(CASE WHEN e.name NOT IN inactive THEN e.day END),
+       min(CASE WHEN e.name NOT IN ${INACTIVE_NAMES} THEN e.day END), max(CASE WHEN e.name NOT IN ${INACTIVE_NAMES} THEN e.day END),
        count(*), random() & 1048575, @now, @now
      FROM ${sel.from} WHERE ${sel.where} GROUP BY e.workspace_id, e.user_id
      ON CONFLICT (workspace_id, user_id) DO UPDATE SET ${set}, updated_at = excluded.updated_at`,
-  ).run({ ...sel.params, nonActivity: JSON.stringify(nonActivity), now });
+  ).run({ ...sel.params, ws: ws.id, nonActivity: JSON.stringify(ws.nonActivityEvents), now });
 }

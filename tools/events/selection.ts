@@ -21,11 +21,6 @@ export const ofUser = (workspaceId: number, userId: string): EventSelection => (
   params: { ws: workspaceId, uid: userId },
 });
 
-/**
- * SQL truth value "event e counts as activity": its name matches none of the workspace's
- * non-activity patterns (GLOB: `*` is the wildcard), bound as JSON in @nonActivity.
- */
-export const IS_ACTIVITY = "NOT EXISTS (SELECT 1 FROM json_each(@nonActivity) p WHERE e.name GLOB p.value)";
 
 /**
  * The workspace's event names that are not activity, as a SQL subquery (for `name NOT IN …`):

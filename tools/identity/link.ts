@@ -1,8 +1,7 @@
 import { stmt, type Db } from "../../db/client.ts";
-import type { IdentityKind } from "../../db/schema/index.ts";
+import type { IdentityKind, WorkspaceRef as Ws } from "../../db/schema/index.ts";
 import { anonProfileId, mergeProfiles, resolveUserId } from "./merge.ts";
 
-type Ws = { id: number; nonActivityEvents: string[] };
 
 export type LinkOutcome = "linked" | "already" | "conflict";
 

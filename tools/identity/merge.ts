@@ -1,4 +1,5 @@
 import { stmt, type Db } from "../../db/client.ts";
+import type { WorkspaceRef as Ws } from "../../db/schema/index.ts";
 import { catalogTraitDelta } from "../catalog/traits.ts";
 import { rebuildUserDaily, writeProfileStats } from "../events/rollups.ts";
 import { ofUser } from "../events/selection.ts";
@@ -7,7 +8,6 @@ export const ANON_PREFIX = "anon:";
 export const anonProfileId = (anonymousId: string) => ANON_PREFIX + anonymousId;
 export const isAnonProfile = (userId: string) => userId.startsWith(ANON_PREFIX);
 
-type Ws = { id: number; nonActivityEvents: string[] };
 
 /**
  * Where later events for `userId` land: itself, or the profile it was merged into by alias.
@@ -47,7 +47,7 @@ export function mergeProfiles(db: Db, ws: Ws, from: string, into: string, now: n
        VALUES (?, ?, ?, '{}', 0, random() & 1048575, ?, ?)`,
     ).run(w, into, isAnonProfile(into) ? 1 : 0, now, now);
   }
-  writeProfileStats(db, ofUser(w, into), ws.nonActivityEvents, now, "replace");
+  writeProfileStats(db, ofUser(w, into), ws, now, "replace");
   if (fromTraits && Object.keys(fromTraits).length) {
     const merged = { ...fromTraits, ...(intoTraits ?? {}) };
     stmt(db, "UPDATE profiles SET traits = ?, updated_at = ? WHERE workspace_id = ? AND user_id = ?").run(

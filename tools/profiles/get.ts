@@ -2,7 +2,7 @@ import { stmt } from "../../db/client.ts";
 import { notFound } from "../../lib/errors.ts";
 import { dayNumber, dayToIso } from "../../lib/time.ts";
 import type { Ctx } from "../context.ts";
-import { IS_ACTIVITY } from "../events/selection.ts";
+import { INACTIVE_NAMES } from "../events/selection.ts";
 import { anonProfileId } from "../identity/merge.ts";
 import { getWorkspace } from "../workspaces/index.ts";
 import { eventView, type EventDbRow } from "../events/tail.ts";
@@ -66,7 +66,7 @@ export function getProfile(ctx: Ctx, id: string, opts: { events?: number } = {})
     `SELECT count(DISTINCT CASE WHEN e.day > @today - 7 THEN e.day END) AS d7,
             count(DISTINCT CASE WHEN e.day > @today - 30 THEN e.day END) AS d30,
             count(DISTINCT e.day) AS d90
-     FROM user_daily e WHERE e.workspace_id = @ws AND e.user_id = @uid AND e.day > @today - 90 AND e.day <= @today AND ${IS_ACTIVITY}`,
+     FROM user_daily e WHERE e.workspace_id = @ws AND e.user_id = @uid AND e.day > @today - 90 AND e.day <= @today AND e.name NOT IN ${INACTIVE_NAMES}`,
   ).get({ ws: w, uid: userId, today, nonActivity: JSON.stringify(ws.nonActivityEvents) }) as { d7: number; d30: number; d90: number };
   const counts = stmt(
     ctx.db,
