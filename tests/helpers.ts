@@ -62,3 +62,18 @@ export function expectEnvelope(r: Call, status: number, code?: string) {
     throw new Error(`not an error envelope: ${JSON.stringify(r.body)}`);
   if (code && e.code !== code) throw new Error(`expected code ${code}, got ${e.code}`);
 }
+
+/** Rollups, profile event counts and the catalog's event counts all equal a recount of the stored events. */
+export function expectRollupsMatchEvents(db: ReturnType<typeof setup>["db"]) {
+  const same = (stored: string, recount: string) => {
+    const a = rows(db, stored);
+    const b = rows(db, recount);
+    if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`${stored}\n  ${JSON.stringify(a)}\n≠ ${recount}\n  ${JSON.stringify(b)}`);
+  };
+  same(
+    "SELECT workspace_id, user_id, day, name, count, amount FROM user_daily ORDER BY 1, 2, 3, 4",
+    "SELECT workspace_id, user_id, day, name, count(*) AS count, total(amount) AS amount FROM events GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+  );
+  same("SELECT workspace_id, user_id, event_count FROM profiles WHERE event_count > 0 ORDER BY 1, 2", "SELECT workspace_id, user_id, count(*) AS event_count FROM events GROUP BY 1, 2 ORDER BY 1, 2");
+  same("SELECT workspace_id, name, count FROM catalog_events ORDER BY 1, 2", "SELECT workspace_id, name, count(*) AS count FROM events GROUP BY 1, 2 ORDER BY 1, 2");
+}

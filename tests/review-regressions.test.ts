@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ev, expectEnvelope, rows, setup } from "./helpers.ts";
+import { ev, expectEnvelope, expectRollupsMatchEvents, rows, setup } from "./helpers.ts";
 
 const anon = (id: string, anonymousId: string, extra: Record<string, unknown> = {}) => {
   const e: Record<string, unknown> = { ...ev(id), anonymousId, ...extra };
@@ -19,6 +19,7 @@ describe("identity and ingest edge cases", () => {
     ]);
     expect(rows(t.db, "SELECT sum(count) AS n FROM user_daily WHERE user_id = 'U'")).toEqual([{ n: 3 }]);
     expect(rows(t.db, "SELECT event_count FROM profiles WHERE user_id = 'U'")).toEqual([{ event_count: 3 }]);
+    expectRollupsMatchEvents(t.db);
   });
 
   it("an anonymous event and its linking event in one group commit end on one profile", async () => {
