@@ -51,3 +51,51 @@ export const userDaily = sqliteTable(
     index("user_daily_name_day").on(t.workspaceId, t.name, t.day, t.userId, t.count, t.amount),
   ],
 );
+
+/**
+ * Per user, the counts of an event over the days up to an anchor day, for a few window lengths:
+ * a 90-day count is one row per user instead of ninety rollup rows to group. `prop`/`value` are
+ * empty for the event as a whole, else one text value of a hot low-cardinality property (a
+ * `where` reads it instead of raw events). Kept exact by tools/segments/windows.ts: slid once
+ * a day, and moved by late events, merges and deletions like user_daily. WITHOUT ROWID (by hand).
+ */
+export const userWindows = sqliteTable(
+  "user_windows",
+  {
+    workspaceId: integer("workspace_id").notNull(),
+    name: text("name").notNull(),
+    prop: text("prop").notNull(),
+    value: text("value").notNull(),
+    len: integer("len").notNull(),
+    userId: text("user_id").notNull(),
+    count: integer("count").notNull(),
+    amount: real("amount").notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.name, t.prop, t.value, t.len, t.userId] }),
+    index("user_windows_user").on(t.workspaceId, t.userId),
+  ],
+);
+
+/**
+ * user_daily for the values of hot text properties (chosen with the windows, see
+ * tools/segments/windows.ts): what a `where` on one of them reads instead of raw events. Written at
+ * ingest only for the hot properties; filled from events when a property becomes hot. WITHOUT ROWID (by hand).
+ */
+export const userDailyProps = sqliteTable(
+  "user_daily_props",
+  {
+    workspaceId: integer("workspace_id").notNull(),
+    name: text("name").notNull(),
+    prop: text("prop").notNull(),
+    value: text("value").notNull(),
+    day: integer("day").notNull(),
+    userId: text("user_id").notNull(),
+    count: integer("count").notNull(),
+    amount: real("amount").notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.name, t.prop, t.day, t.value, t.userId] }),
+    index("user_daily_props_user").on(t.workspaceId, t.userId),
+  ],
+);

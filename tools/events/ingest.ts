@@ -7,6 +7,7 @@ import type { Ctx } from "../context.ts";
 import { isRowError, normalizeEvent, type EventRow } from "./normalize.ts";
 import { addToUserDaily, writeProfileStats } from "./rollups.ts";
 import { insertedSince } from "./selection.ts";
+import { addBatchToSegmentRollups } from "../segments/windows.ts";
 import type { IngestResult } from "./schema.ts";
 
 /**
@@ -41,6 +42,7 @@ function rollUp(db: Db, ws: Ws, after: number, inserted: number, now: number) {
   if (inserted <= 0) return;
   const sel = insertedSince(after);
   addToUserDaily(db, sel);
+  addBatchToSegmentRollups(db, ws.id, sel, after);
   catalogFromEvents(db, sel, 1); // before the profiles: they read activity from the catalog's names
   writeProfileStats(db, sel, ws, now, "accumulate");
   maybePrune(db, ws.id, inserted);

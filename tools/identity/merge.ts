@@ -2,6 +2,7 @@ import { stmt, type Db } from "../../db/client.ts";
 import type { WorkspaceRef as Ws } from "../../db/schema/index.ts";
 import { catalogTraitDelta } from "../catalog/traits.ts";
 import { rebuildUserDaily, writeProfileStats } from "../events/rollups.ts";
+import { rebuildUserSegmentRollups } from "../segments/windows.ts";
 import { ofUser } from "../events/selection.ts";
 
 export const ANON_PREFIX = "anon:";
@@ -39,6 +40,7 @@ export function mergeProfiles(db: Db, ws: Ws, from: string, into: string, now: n
   const intoTraits = profileTraits(db, w, into);
   stmt(db, "UPDATE events SET user_id = ? WHERE workspace_id = ? AND user_id = ?").run(into, w, from);
   rebuildUserDaily(db, w, [from, into], ofUser(w, into));
+  rebuildUserSegmentRollups(db, w, [from, into], ofUser(w, into));
   if (!intoTraits) {
     // `into` may not exist yet: give it a row so the stats below and the traits have a home.
     stmt(

@@ -5,6 +5,7 @@ import { catalogTraitDelta } from "../catalog/traits.ts";
 import type { Ctx } from "../context.ts";
 import { ofUser } from "../events/selection.ts";
 import { profileTraits } from "../identity/merge.ts";
+import { deleteUserSegmentRollups } from "../segments/windows.ts";
 import { findProfileId } from "./get.ts";
 
 /**
@@ -20,6 +21,7 @@ export function deleteUser(ctx: Ctx, id: string) {
     catalogTraitDelta(ctx.db, w, [profileTraits(ctx.db, w, userId) ?? {}], []);
     const events = stmt(ctx.db, "DELETE FROM events WHERE workspace_id = ? AND user_id = ?").run(w, userId).changes;
     stmt(ctx.db, "DELETE FROM user_daily WHERE workspace_id = ? AND user_id = ?").run(w, userId);
+    deleteUserSegmentRollups(ctx.db, w, [userId]);
     const identities = stmt(ctx.db, "DELETE FROM identities WHERE workspace_id = ? AND user_id = ?").run(w, userId).changes;
     stmt(ctx.db, "DELETE FROM identity_conflicts WHERE workspace_id = ? AND (owner_user_id = ? OR claimant_user_id = ?)").run(w, userId, userId);
     stmt(ctx.db, "DELETE FROM profiles WHERE workspace_id = ? AND user_id = ?").run(w, userId);

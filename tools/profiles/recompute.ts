@@ -9,6 +9,7 @@ import { customersAsOf, distribution, fitRfm, rfmSettings, scoreCustomer, type R
 import type { Ctx } from "../context.ts";
 import { summarise } from "../models/summary.ts";
 import { LIFECYCLE_STAGES } from "../segments/schema.ts";
+import { advanceWindows } from "../segments/windows.ts";
 import { getWorkspace } from "../workspaces/index.ts";
 
 type State = { rfm: RfmModel | null; clv: ClvModel | null; asOfDay: number };
@@ -87,6 +88,8 @@ export function recomputeProfiles(ctx: Ctx, onProgress?: (done: number, total: n
     .run();
   const users = (stmt(ctx.db, "SELECT user_id FROM profiles WHERE workspace_id = ?").all(ws.id) as { user_id: string }[]).map((r) => r.user_id);
   const w = writeLayers(ctx, ws, users, state, today, onProgress);
+  // Segments' window counts end at the last whole day, so today's ingest never has to move them.
+  const windows = atomic(ctx.db, () => advanceWindows(ctx.db, ws, today - 1, ctx.now().getTime()));
   return {
     mode: "full" as const,
     asOf: dayToIso(today),
@@ -94,6 +97,7 @@ export function recomputeProfiles(ctx: Ctx, onProgress?: (done: number, total: n
     rfm: { method, thresholds: state.rfm?.thresholds ?? null, distribution: distribution(w.rfm) },
     lifecycle: Object.fromEntries(Object.keys(LIFECYCLE_STAGES).map((s) => [s, [...w.stages.values()].filter((v) => v === s).length])),
     clv: clvSkipped ? { customers: 0, skipped: clvSkipped } : { customers: w.clvCustomers },
+    windows,
     elapsedMs: Math.round(performance.now() - started),
   };
 }

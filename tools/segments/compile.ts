@@ -6,6 +6,8 @@ import { dayNumber, dayStartMs } from "../../lib/time.ts";
 import { INACTIVE_NAMES } from "../events/selection.ts";
 import { SQL_OP, holds, jsonCompare, type Bind } from "./predicates.ts";
 import { SegmentNode, explainSegmentIssue, type SegmentNode as Node } from "./schema.ts";
+import { planWindow, type DayRange } from "./windowPlan.ts";
+import { windowState, type WindowState } from "./windows.ts";
 
 const NEVER = -1_000_000_000;
 
@@ -19,6 +21,8 @@ type Env = {
   /** …unless nothing in the workspace happened after asOf, when the day's rollup is already exact. */
   rollupsExact: boolean;
   bind: Bind;
+  /** Anchored window counts, when the daily recompute has built them. */
+  windows: WindowState | undefined;
   /** Saved segments being expanded, to refuse cycles. */
   expanding: string[];
   params: Record<string, unknown>;
@@ -37,34 +41,63 @@ export function parseDefinition(def: unknown, prefix = "definition"): Node {
   return invalid(path === "(root)" ? prefix : `${prefix}.${path}`, message);
 }
 
-/**
- * Per-user counts (c) and amounts (s) of one event over days [d0, d1], as of `asOf`: whole days
- * before the asOf day from the daily rollup, the asOf day itself from raw events up to asOf.
- */
-function countsOf(env: Env, event: string, d0: number, d1: number): string {
-  const ev = env.bind(event);
-  const parts: string[] = [];
-  const lastRollupDay = Math.min(d1, env.rollupsExact ? env.asOfDay : env.asOfDay - 1);
-  if (d0 <= lastRollupDay)
-    // INDEXED BY: left alone, the planner may scan the whole rollup in user order to save the
-    // GROUP BY's sort, which reads every row of every event (measured: 46 ms → 450 ms).
-    parts.push(`SELECT user_id, count AS c, amount AS s FROM user_daily INDEXED BY user_daily_name_day
-      WHERE workspace_id = @ws AND name = ${ev} AND day BETWEEN ${env.bind(d0)} AND ${env.bind(lastRollupDay)}`);
-  if (!env.rollupsExact && d0 <= env.asOfDay && d1 >= env.asOfDay)
-    parts.push(`SELECT user_id, 1 AS c, coalesce(amount, 0) AS s FROM events
-      WHERE workspace_id = @ws AND name = ${ev} AND occurred_at BETWEEN @asOfDayStart AND @asOf`);
-  if (!parts.length) return "SELECT NULL AS user_id, 0 AS c, 0 AS s WHERE 0";
-  return `SELECT user_id, sum(c) AS c, sum(s) AS s FROM (${parts.join(" UNION ALL ")}) GROUP BY user_id`;
+type Where = NonNullable<Extract<Node, { performed: string }>["where"]>;
+
+/** A `where` that anchored windows answer: one property with windows, equal to one of some texts. */
+function windowedValues(env: Env, event: string, where: Where | undefined): string[] | undefined {
+  if (!where) return [];
+  if (where.length !== 1 || !env.windows) return undefined;
+  const [w] = where as [Where[number]];
+  const values = w.op === "eq" ? [w.value] : w.op === "in" ? (w.value as unknown[]) : undefined;
+  if (!values?.every((v) => typeof v === "string")) return undefined;
+  return env.windows.hot.some((h) => h.event === event && h.property === w.property) ? (values as string[]) : undefined;
 }
 
-/** The same from raw events, filtered on properties (a `where`), over the window's instants. */
-function countsWhere(env: Env, event: string, d0: number, d1: number, where: NonNullable<Extract<Node, { performed: string }>["where"]>): string {
-  const t0 = d0 <= NEVER ? 0 : dayStartMs(d0, env.ws.timezone);
-  const t1 = Math.min(dayStartMs(d1 + 1, env.ws.timezone) - 1, env.asOf);
-  const filters = where.map((w) => jsonCompare("e.properties", w.property, w, env.bind)).join(" AND ");
-  return `SELECT e.user_id, count(*) AS c, total(e.amount) AS s FROM events e
-    WHERE e.workspace_id = @ws AND e.name = ${env.bind(event)} AND e.occurred_at BETWEEN ${env.bind(t0)} AND ${env.bind(t1)} AND ${filters}
-    GROUP BY e.user_id`;
+/**
+ * Signed per-user rows (user_id, c, s) whose sums per user are the count and amount of one event
+ * over days [d0, d1] as of `asOf`. Whole days come from anchored windows corrected by daily rows
+ * (windowPlan.ts), or from daily rows alone; a `where` on a hot property reads the property's
+ * windows and daily rollup, any other `where` reads raw events. The asOf day itself is read raw up
+ * to asOf unless nothing happened after asOf.
+ */
+function rows(env: Env, event: string, d0: number, d1: number, where?: Where): string {
+  const ev = env.bind(event);
+  const filters = where?.length ? ` AND ${where.map((w) => jsonCompare("e.properties", w.property, w, env.bind)).join(" AND ")}` : "";
+  const raw = (t0: number, t1: number, sign: number) =>
+    `SELECT e.user_id, ${sign} AS c, ${sign} * coalesce(e.amount, 0) AS s FROM events e
+      WHERE e.workspace_id = @ws AND e.name = ${ev} AND e.occurred_at BETWEEN ${env.bind(t0)} AND ${env.bind(t1)}${filters}`;
+  // Hot property values (a `where` the property rollups answer) or the event as a whole ([]).
+  const values = windowedValues(env, event, where);
+  const valueTest = values?.length
+    ? `prop = ${env.bind(where![0]!.property)} AND value IN (SELECT value FROM json_each(${env.bind(JSON.stringify(values))}))`
+    : "prop = '' AND value = ''";
+  const days = ({ from, to, sign }: DayRange) =>
+    values?.length
+      ? `SELECT user_id, ${sign} * count AS c, ${sign} * amount AS s FROM user_daily_props
+          WHERE workspace_id = @ws AND name = ${ev} AND ${valueTest} AND day BETWEEN ${env.bind(from)} AND ${env.bind(to)}`
+      : where?.length
+        ? raw(from <= NEVER ? 0 : dayStartMs(from, env.ws.timezone), dayStartMs(to + 1, env.ws.timezone) - 1, sign)
+        : // INDEXED BY: left alone, the planner may scan the whole rollup in user order to save the
+          // GROUP BY's sort, which reads every row of every event (measured: 46 ms → 450 ms).
+          `SELECT user_id, ${sign} * count AS c, ${sign} * amount AS s FROM user_daily INDEXED BY user_daily_name_day
+            WHERE workspace_id = @ws AND name = ${ev} AND day BETWEEN ${env.bind(from)} AND ${env.bind(to)}`;
+  const parts: string[] = [];
+  const lastWhole = Math.min(d1, env.rollupsExact ? env.asOfDay : env.asOfDay - 1);
+  if (d0 <= lastWhole) {
+    const lengths = values?.length ? env.windows?.propLengths : env.windows?.lengths;
+    const plan = values && lengths ? planWindow(env.windows!.anchor, lengths, d0, lastWhole) : { windows: [], days: [{ from: d0, to: lastWhole, sign: 1 as const }] };
+    for (const w of plan.windows)
+      parts.push(`SELECT user_id, ${w.sign} * count AS c, ${w.sign} * amount AS s FROM user_windows
+        WHERE workspace_id = @ws AND name = ${ev} AND ${valueTest} AND len = ${env.bind(w.len)}`);
+    parts.push(...plan.days.map(days));
+  }
+  if (!env.rollupsExact && d0 <= env.asOfDay && d1 >= env.asOfDay) parts.push(raw(env.asOfDayStart, env.asOf, 1));
+  return parts.length ? parts.join(" UNION ALL ") : "SELECT NULL AS user_id, 0 AS c, 0 AS s WHERE 0";
+}
+
+/** Per-user count (c) and amount (s) of one event over days [d0, d1]. */
+function counts(env: Env, event: string, d0: number, d1: number, where?: Where): string {
+  return `SELECT user_id, sum(c) AS c, round(total(s), 6) AS s FROM (${rows(env, event, d0, d1, where)}) GROUP BY user_id`;
 }
 
 function windowDays(env: Env, within: Extract<Node, { performed: string }>["within"]): [number, number] {
@@ -76,7 +109,7 @@ function windowDays(env: Env, within: Extract<Node, { performed: string }>["with
 
 function performed(env: Env, n: Extract<Node, { performed: string }>): string {
   const [d0, d1] = windowDays(env, n.within);
-  const counts = n.where?.length ? countsWhere(env, n.performed, d0, d1, n.where) : countsOf(env, n.performed, d0, d1);
+  const perUser = counts(env, n.performed, d0, d1, n.where);
   const times = n.times ?? { op: "gte", value: 1 };
   const conds = [`c ${SQL_OP[times.op]} ${env.bind(times.value)}`];
   if (n.sum) conds.push(`s ${SQL_OP[n.sum.op]} ${env.bind(n.sum.value)}`);
@@ -85,8 +118,8 @@ function performed(env: Env, n: Extract<Node, { performed: string }>): string {
   // everyone except those whose counts fail it.
   const zeroMatches = holds(times.op, 0, times.value) && (!n.sum || holds(n.sum.op, 0, n.sum.value));
   return zeroMatches
-    ? `p.user_id NOT IN (SELECT user_id FROM (${counts}) WHERE NOT (${f}))`
-    : `p.user_id IN (SELECT user_id FROM (${counts}) WHERE ${f})`;
+    ? `p.user_id NOT IN (SELECT user_id FROM (${perUser}) WHERE NOT (${f}))`
+    : `p.user_id IN (SELECT user_id FROM (${perUser}) WHERE ${f})`;
 }
 
 function lastActive(env: Env, n: Extract<Node, { lastActive: unknown }>): string {
@@ -101,22 +134,28 @@ function lastActive(env: Env, n: Extract<Node, { lastActive: unknown }>): string
 }
 
 function change(env: Env, n: Extract<Node, { change: unknown }>["change"]): string {
-  const curStart = env.bind(env.asOfDay - n.days + 1);
-  const prevStart = env.bind(env.asOfDay - 2 * n.days + 1);
-  const activeDays = n.event === "active_days";
-  const lastRollupDay = env.rollupsExact ? "@asOfDay" : "@asOfDay - 1";
-  const rollup = activeDays
-    ? `SELECT DISTINCT user_id, day AS d, 1 AS c FROM user_daily WHERE workspace_id = @ws AND day BETWEEN ${prevStart} AND ${lastRollupDay} AND name NOT IN ${INACTIVE_NAMES}`
-    : `SELECT user_id, day AS d, count AS c FROM user_daily INDEXED BY user_daily_name_day WHERE workspace_id = @ws AND name = ${env.bind(n.event)} AND day BETWEEN ${prevStart} AND ${lastRollupDay}`;
-  const today = activeDays
-    ? `UNION SELECT DISTINCT user_id, @asOfDay AS d, 1 AS c FROM events WHERE workspace_id = @ws AND occurred_at BETWEEN @asOfDayStart AND @asOf AND name NOT IN ${INACTIVE_NAMES}`
-    : `UNION ALL SELECT user_id, @asOfDay AS d, 1 AS c FROM events WHERE workspace_id = @ws AND name = ${env.bind(n.event)} AND occurred_at BETWEEN @asOfDayStart AND @asOf`;
-  const rows = env.rollupsExact ? rollup : `${rollup} ${today}`;
+  const cur0 = env.asOfDay - n.days + 1;
+  const prev0 = env.asOfDay - 2 * n.days + 1;
   const pct = env.bind(n.pct / 100);
   const test = n.op === "drop" ? `prev > 0 AND cur <= prev * (1 - ${pct})` : `cur > 0 AND cur >= prev * (1 + ${pct})`;
-  return `p.user_id IN (SELECT user_id FROM (
-      SELECT user_id, total(CASE WHEN d >= ${curStart} THEN c END) AS cur, total(CASE WHEN d < ${curStart} THEN c END) AS prev
-      FROM (${rows}) GROUP BY user_id) WHERE ${test})`;
+  const perUser =
+    n.event === "active_days"
+      ? activeDaysChange(env, cur0, prev0)
+      : `SELECT user_id, total(CASE WHEN k THEN c END) AS cur, total(CASE WHEN NOT k THEN c END) AS prev FROM (
+          SELECT user_id, 1 AS k, c FROM (${rows(env, n.event, cur0, env.asOfDay)})
+          UNION ALL SELECT user_id, 0 AS k, c FROM (${rows(env, n.event, prev0, cur0 - 1)}))
+        GROUP BY user_id`;
+  return `p.user_id IN (SELECT user_id FROM (${perUser}) WHERE ${test})`;
+}
+
+/** Per user, distinct active days in the current and the previous period. */
+function activeDaysChange(env: Env, cur0: number, prev0: number): string {
+  const lastRollupDay = env.rollupsExact ? "@asOfDay" : "@asOfDay - 1";
+  const rollup = `SELECT DISTINCT user_id, day AS d FROM user_daily WHERE workspace_id = @ws AND day BETWEEN ${env.bind(prev0)} AND ${lastRollupDay} AND name NOT IN ${INACTIVE_NAMES}`;
+  const today = `UNION SELECT DISTINCT user_id, @asOfDay AS d FROM events WHERE workspace_id = @ws AND occurred_at BETWEEN @asOfDayStart AND @asOf AND name NOT IN ${INACTIVE_NAMES}`;
+  const curStart = env.bind(cur0);
+  return `SELECT user_id, count(CASE WHEN d >= ${curStart} THEN 1 END) AS cur, count(CASE WHEN d < ${curStart} THEN 1 END) AS prev
+    FROM (${env.rollupsExact ? rollup : `${rollup} ${today}`}) GROUP BY user_id`;
 }
 
 function topPercent(env: Env, n: Extract<Node, { topPercent: unknown }>["topPercent"]): string {
@@ -186,6 +225,7 @@ export function compileSegment(db: Db, ws: WorkspaceRow, definition: Node, asOf:
     asOfDay,
     asOfDayStart: dayStartMs(asOfDay, ws.timezone),
     rollupsExact: latest === null || latest <= asOf,
+    windows: windowState(db, ws.id),
     expanding: [...within],
     params,
     bind: (v) => {
