@@ -10,6 +10,7 @@ import { loadDemo } from "../scripts/demo/load.ts";
 import { GENRES, songOf } from "../scripts/demo/model.ts";
 import { ingestEvents, insertRows, insertRowsGrouped } from "../tools/events/ingest.ts";
 import { normalizeEvent, type EventRow } from "../tools/events/normalize.ts";
+import { recomputeProfiles } from "../tools/profiles/recompute.ts";
 import { ensureWorkspace, getWorkspace } from "../tools/workspaces/index.ts";
 import { machine, writeResult } from "./machine.ts";
 
@@ -50,6 +51,9 @@ async function preload(path: string, now: Date) {
   const db = openDb(path);
   const ws = ensureWorkspace(db, "bench", now);
   if (PRELOAD_USERS > 0) await loadDemo(db, ws.id, { users: PRELOAD_USERS, now, usersPerChunk: 500 });
+  // As the server does after loading: the daily recompute, so ingest also keeps the segment
+  // rollups of hot properties.
+  recomputeProfiles({ db, workspaceId: ws.id, now: () => now, log: silentLogger });
   db.$client.pragma("wal_checkpoint(TRUNCATE)");
   db.$client.close();
 }

@@ -15,7 +15,7 @@ export function scheduleDailyRecompute(db: Db, log: Logger, now: () => Date = ()
     for (const ws of db.select().from(workspaces).all()) {
       try {
         const r = recomputeChanged({ db, workspaceId: ws.id, now, log });
-        if (r.users) log.info("profiles recomputed", { workspace: ws.name, mode: r.mode, users: r.users, ms: r.elapsedMs });
+        if (r.users || r.windows) log.info("profiles recomputed", { workspace: ws.name, mode: r.mode, users: r.users, windows: r.windows, ms: r.elapsedMs });
       } catch (err) {
         log.error("profile recompute failed", { workspace: ws.name, err: String((err as Error)?.stack ?? err) });
       }

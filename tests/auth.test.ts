@@ -67,6 +67,17 @@ describe("keys and auth", () => {
     expect(patched.body).toMatchObject({ rateLimit: 5000, burst: 10000 });
   });
 
+  it("a clock stepping back neither refills nor drains a key's bucket", async () => {
+    const t = setup();
+    const key = t.key("acme", ["operator"], { rateLimit: 10, burst: 2 });
+    expect((await t.call("GET", "/v1/catalog", { key })).status).toBe(200);
+    t.setNow(new Date(Date.parse("2026-11-23T12:00:00Z"))); // a day back
+    expect((await t.call("GET", "/v1/catalog", { key })).status).toBe(200);
+    expectEnvelope(await t.call("GET", "/v1/catalog", { key }), 429, "rate_limited");
+    t.setNow(new Date(Date.parse("2026-11-23T12:00:01Z")));
+    expect((await t.call("GET", "/v1/catalog", { key })).status).toBe(200);
+  });
+
   it("accepts the key as a Basic auth user name (Segment's write key)", async () => {
     const t = setup();
     const key = t.key("acme", ["ingest"]);

@@ -12,7 +12,7 @@ import { NOW, rows, setup } from "./helpers.ts";
  */
 const DAY = 86_400_000;
 const t = setup();
-const key = t.key("w");
+const key = t.key("w", ["ingest", "operator", "admin"], { rateLimit: 100_000, burst: 100_000 }); // hundreds of previews a second
 const GENRES = ["rock", "pop", "jazz", "folk", "edm"];
 
 const DEFS: unknown[] = [
@@ -162,6 +162,16 @@ describe("anchored window counts", () => {
       await expectSameAnswers();
     }
     t.setNow(NOW);
+  });
+
+  it("the ten-minute job builds windows that are missing, and leaves current ones alone", async () => {
+    expect((await recompute()).status).toBe(200); // today's full run: profiles and windows current
+    t.db.$client.prepare("DELETE FROM model_state WHERE name = 'windows'").run();
+    const changed = () => t.call("POST", "/v1/profiles/recompute?mode=changed", { key });
+    const first = await changed();
+    expect(first.body).toMatchObject({ mode: "changed", windows: { mode: "built" } });
+    expect((await changed()).body.windows).toBeNull();
+    await expectSameAnswers();
   });
 });
 

@@ -8,7 +8,8 @@ export class RateLimiter {
   take(id: string, rate: number, burst: number, now: number): number {
     let b = this.buckets.get(id);
     if (!b) this.buckets.set(id, (b = { tokens: burst, at: now }));
-    b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * rate);
+    // A clock that steps back (NTP) refills nothing, and must not drain the bucket either.
+    b.tokens = Math.min(burst, b.tokens + (Math.max(0, now - b.at) / 1000) * rate);
     b.at = now;
     if (b.tokens >= 1) {
       b.tokens -= 1;

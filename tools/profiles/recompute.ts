@@ -9,7 +9,7 @@ import { customersAsOf, distribution, fitRfm, rfmSettings, scoreCustomer, type R
 import type { Ctx } from "../context.ts";
 import { summarise } from "../models/summary.ts";
 import { LIFECYCLE_STAGES } from "../segments/schema.ts";
-import { advanceWindows } from "../segments/windows.ts";
+import { advanceWindows, windowState } from "../segments/windows.ts";
 import { getWorkspace } from "../workspaces/index.ts";
 
 type State = { rfm: RfmModel | null; clv: ClvModel | null; asOfDay: number };
@@ -88,8 +88,7 @@ export function recomputeProfiles(ctx: Ctx, onProgress?: (done: number, total: n
     .run();
   const users = (stmt(ctx.db, "SELECT user_id FROM profiles WHERE workspace_id = ?").all(ws.id) as { user_id: string }[]).map((r) => r.user_id);
   const w = writeLayers(ctx, ws, users, state, today, onProgress);
-  // Segments' window counts end at the last whole day, so today's ingest never has to move them.
-  const windows = atomic(ctx.db, () => advanceWindows(ctx.db, ws, today - 1, ctx.now().getTime()));
+  const windows = advanceSegmentWindows(ctx, ws, today);
   return {
     mode: "full" as const,
     asOf: dayToIso(today),
@@ -100,6 +99,11 @@ export function recomputeProfiles(ctx: Ctx, onProgress?: (done: number, total: n
     windows,
     elapsedMs: Math.round(performance.now() - started),
   };
+}
+
+/** Segments' window counts end at the last whole day, so today's ingest never has to move them. */
+function advanceSegmentWindows(ctx: Ctx, ws: WorkspaceRow, today: number) {
+  return atomic(ctx.db, () => advanceWindows(ctx.db, ws, today - 1, ctx.now().getTime()));
 }
 
 /**
@@ -114,5 +118,7 @@ export function recomputeChanged(ctx: Ctx) {
   if (!state || state.asOfDay !== today) return recomputeProfiles(ctx);
   const users = changedProfiles(ctx);
   writeLayers(ctx, ws, users, state, today);
-  return { mode: "changed" as const, asOf: dayToIso(today), users: users.length, elapsedMs: Math.round(performance.now() - started) };
+  // Windows missing or behind (a database from before them, a failed run): brought up to date.
+  const windows = windowState(ctx.db, ws.id)?.anchor === today - 1 ? null : advanceSegmentWindows(ctx, ws, today);
+  return { mode: "changed" as const, asOf: dayToIso(today), users: users.length, windows, elapsedMs: Math.round(performance.now() - started) };
 }

@@ -68,18 +68,20 @@ const hotJson = (hot: HotProperty[]) => JSON.stringify(hot.map((h) => ({ event: 
 const UPSERT = `ON CONFLICT (workspace_id, name, prop, value, len, user_id) DO UPDATE SET
   count = user_windows.count + excluded.count, amount = round(user_windows.amount + excluded.amount, 6)`;
 const COLUMNS = "INSERT INTO user_windows (workspace_id, name, prop, value, len, user_id, count, amount)";
+/** The hot list as a table `h` (event, property, path), read once per statement, not once per row. */
+const HOT = "h AS MATERIALIZED (SELECT value ->> 'event' AS event, value ->> 'property' AS property, value ->> 'path' AS path FROM json_each(@hot))";
 /** The hot property's text value of event `e` joined to hot list entry `h`. */
-const HOT_VALUE = "json_extract(e.properties, h.value ->> 'path')";
-const IS_HOT = "h.value ->> 'event' = e.name AND json_type(e.properties, h.value ->> 'path') = 'text'";
+const HOT_VALUE = "json_extract(e.properties, h.path)";
+const IS_HOT = "h.event = e.name AND json_type(e.properties, h.path) = 'text'";
 
 /** Adds the selected events to the hot properties' daily rollup (every batch, a merged user's events). */
 export function addToDailyProps(db: Db, workspaceId: number, sel: EventSelection, state: WindowState) {
   if (!state.hot.length) return;
   stmt(
     db,
-    `INSERT INTO user_daily_props (workspace_id, name, prop, day, value, user_id, count, amount)
-     SELECT e.workspace_id, e.name, h.value ->> 'property', e.day, ${HOT_VALUE}, e.user_id, count(*), round(total(e.amount), 6)
-     FROM ${sel.from} CROSS JOIN json_each(@hot) h
+    `WITH ${HOT} INSERT INTO user_daily_props (workspace_id, name, prop, day, value, user_id, count, amount)
+     SELECT e.workspace_id, e.name, h.property, e.day, ${HOT_VALUE}, e.user_id, count(*), round(total(e.amount), 6)
+     FROM ${sel.from} CROSS JOIN h
      WHERE ${sel.where} AND e.workspace_id = @ws AND ${IS_HOT}
      GROUP BY 2, 3, 4, 5, 6
      ON CONFLICT (workspace_id, name, prop, day, value, user_id) DO UPDATE SET
@@ -100,8 +102,8 @@ export function addToWindows(db: Db, workspaceId: number, sel: EventSelection, s
   if (!state.hot.length) return;
   stmt(
     db,
-    `${COLUMNS} SELECT e.workspace_id, e.name, h.value ->> 'property', ${HOT_VALUE}, l.value, e.user_id, count(*), round(total(e.amount), 6)
-     FROM ${sel.from} CROSS JOIN json_each(@hot) h CROSS JOIN json_each(@propLengths) l
+    `WITH ${HOT} ${COLUMNS} SELECT e.workspace_id, e.name, h.property, ${HOT_VALUE}, l.value, e.user_id, count(*), round(total(e.amount), 6)
+     FROM ${sel.from} CROSS JOIN h CROSS JOIN json_each(@propLengths) l
      WHERE ${sel.where} AND e.workspace_id = @ws AND ${IS_HOT} AND e.day BETWEEN @anchor - l.value + 1 AND @anchor
      GROUP BY 2, 3, 4, 5, 6 ${UPSERT}`,
   ).run({ ...p, hot: hotJson(state.hot) });
@@ -149,9 +151,9 @@ function applyDays(db: Db, ws: Ws, state: WindowState, len: number, d0: number, 
   if (!state.hot.length || !state.propLengths.includes(len)) return;
   stmt(
     db,
-    `${COLUMNS} SELECT @ws, d.name, d.prop, d.value, @len, d.user_id, @sign * sum(d.count), @sign * total(d.amount)
-     FROM json_each(@hot) h CROSS JOIN user_daily_props d
-     WHERE d.workspace_id = @ws AND d.name = h.value ->> 'event' AND d.prop = h.value ->> 'property' AND d.day BETWEEN @d0 AND @d1
+    `WITH ${HOT} ${COLUMNS} SELECT @ws, d.name, d.prop, d.value, @len, d.user_id, @sign * sum(d.count), @sign * total(d.amount)
+     FROM h CROSS JOIN user_daily_props d
+     WHERE d.workspace_id = @ws AND d.name = h.event AND d.prop = h.property AND d.day BETWEEN @d0 AND @d1
      GROUP BY d.name, d.prop, d.value, d.user_id ${UPSERT}`,
   ).run({ ...p, hot: hotJson(state.hot) });
 }
@@ -166,25 +168,25 @@ function build(db: Db, ws: Ws, state: WindowState, refillProps: boolean) {
   if (refillProps) {
     stmt(db, "DELETE FROM user_daily_props WHERE workspace_id = ?").run(ws.id);
     // The hot list outermost (CROSS JOIN): each event is one range of the (event, time) index.
-    const events = "(SELECT DISTINCT value ->> 'event' AS name FROM json_each(@hot)) h0 CROSS JOIN events e";
+    const events = "(SELECT DISTINCT event AS name FROM h) h0 CROSS JOIN events e";
     addToDailyProps(db, ws.id, { from: events, where: "e.name = h0.name", params: {} }, state);
   }
   // Lengths are the code's own constants, so they are spelled into the pivot; the rest is bound.
   const pivot = (lens: number[], from: string, keys: string, where: string) =>
-    `${COLUMNS} WITH g AS MATERIALIZED (SELECT ${keys}, d.user_id AS user_id, ${lens
+    `WITH ${HOT}, g AS MATERIALIZED (SELECT ${keys}, d.user_id AS user_id, ${lens
       .map((l) => `total(CASE WHEN d.day >= @anchor - ${l - 1} THEN d.count END) AS c${l}, total(CASE WHEN d.day >= @anchor - ${l - 1} THEN d.amount END) AS a${l}`)
       .join(", ")}
        FROM ${from} WHERE ${where} AND d.day BETWEEN @anchor - ${Math.max(...lens) - 1} AND @anchor GROUP BY 1, 2, 3, 4)
-     ${lens.map((l) => `SELECT @ws, name, prop, value, ${l}, user_id, c${l}, round(a${l}, 6) FROM g WHERE c${l} > 0`).join(" UNION ALL ")}`;
+     ${COLUMNS} ${lens.map((l) => `SELECT @ws, name, prop, value, ${l}, user_id, c${l}, round(a${l}, 6) FROM g WHERE c${l} > 0`).join(" UNION ALL ")}`;
   db.$client.prepare(pivot(state.lengths, "user_daily d", "d.name AS name, '' AS prop, '' AS value", "d.workspace_id = @ws")).run(p);
   if (state.hot.length)
     db.$client
       .prepare(
         pivot(
           state.propLengths,
-          "json_each(@hot) h CROSS JOIN user_daily_props d",
+          "h CROSS JOIN user_daily_props d",
           "d.name AS name, d.prop AS prop, d.value AS value",
-          "d.workspace_id = @ws AND d.name = h.value ->> 'event' AND d.prop = h.value ->> 'property'",
+          "d.workspace_id = @ws AND d.name = h.event AND d.prop = h.property",
         ),
       )
       .run(p);
