@@ -1,8 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { CatalogQuery, getCatalog } from "../../tools/catalog/read.ts";
 import { errorResponses } from "../errors.ts";
-import { requireScope } from "../middleware/auth.ts";
-import { bearerSecurity, ok, type Router } from "../openapi.ts";
+import { ok, routesFor, type Router } from "../openapi.ts";
 
 const Property = z.object({
   name: z.string(),
@@ -20,15 +19,10 @@ const Catalog = z
   .meta({ id: "Catalog" });
 
 export function registerCatalog(app: Router) {
+  const route = routesFor("catalog", "operator");
   app.openapi(
     createRoute({
-      method: "get",
-      path: "/v1/catalog",
-      tags: ["catalog"],
-      summary: "Event names, properties and traits / 数据字典",
-      description: "Counts and most common values, kept current at ingest. Scope: operator.",
-      security: bearerSecurity,
-      middleware: [requireScope("operator")] as const,
+      ...route("get", "/v1/catalog", "Event names, properties and traits / 数据字典", { description: "Counts and most common values, kept current at ingest. Scope: operator." }),
       request: { query: CatalogQuery },
       responses: { ...ok(Catalog, "The catalog / 数据字典"), ...errorResponses },
     }),

@@ -9,7 +9,7 @@ import type { AppEnv } from "../env.ts";
 import { errorResponses } from "../errors.ts";
 import { requireScope } from "../middleware/auth.ts";
 import { limitBody } from "../middleware/bodyLimit.ts";
-import { bearerSecurity, jsonBody, ok, type Router } from "../openapi.ts";
+import { bearerSecurity, jsonBody, ok, routesFor, type Router } from "../openapi.ts";
 
 const IngestShell = z.strictObject({ events: z.array(z.unknown()).min(1) });
 
@@ -26,6 +26,7 @@ export function tooMany(n: number) {
 }
 
 export function registerEvents(app: Router) {
+  const route = routesFor("events", "operator");
   app.openAPIRegistry.registerPath({
     method: "post",
     path: "/v1/events",
@@ -45,12 +46,7 @@ export function registerEvents(app: Router) {
 
   app.openapi(
     createRoute({
-      method: "get",
-      path: "/v1/events",
-      tags: ["events"],
-      summary: "Latest events (live debugger) / 最新事件",
-      security: bearerSecurity,
-      middleware: [requireScope("operator")] as const,
+      ...route("get", "/v1/events", "Latest events (live debugger) / 最新事件"),
       request: { query: TailQuery },
       responses: {
         ...ok(z.object({ events: z.array(EventView), nextBefore: z.number().int().nullable() }), "Newest first / 最新在前"),

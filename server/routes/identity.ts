@@ -1,19 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { AliasInput, IdentifyInput, alias, identify } from "../../tools/identity/identify.ts";
 import { errorResponses } from "../errors.ts";
-import { requireScope } from "../middleware/auth.ts";
-import { bearerSecurity, jsonBody, ok, type Router } from "../openapi.ts";
+import { jsonBody, ok, routesFor, type Router } from "../openapi.ts";
 
 export function registerIdentity(app: Router) {
+  const route = routesFor("identity", "ingest");
   app.openapi(
     createRoute({
-      method: "post",
-      path: "/v1/identify",
-      tags: ["identity"],
-      summary: "Set traits and link ids / 识别用户",
-      description: "Creates the profile if needed. An id already claimed by another user is reported in `conflicts`, never merged. Scope: ingest.",
-      security: bearerSecurity,
-      middleware: [requireScope("ingest")] as const,
+      ...route("post", "/v1/identify", "Set traits and link ids / 识别用户", { description: "Creates the profile if needed. An id already claimed by another user is reported in `conflicts`, never merged. Scope: ingest." }),
       request: jsonBody(IdentifyInput),
       responses: {
         ...ok(z.object({ userId: z.string(), conflicts: z.array(z.object({ kind: z.string(), value: z.string() })) }), "Identified / 已识别"),
@@ -24,13 +18,7 @@ export function registerIdentity(app: Router) {
   );
   app.openapi(
     createRoute({
-      method: "post",
-      path: "/v1/alias",
-      tags: ["identity"],
-      summary: "Merge two users / 合并用户",
-      description: "Moves previousId's history (events, rollups, traits, ids) onto userId. Scope: ingest.",
-      security: bearerSecurity,
-      middleware: [requireScope("ingest")] as const,
+      ...route("post", "/v1/alias", "Merge two users / 合并用户", { description: "Moves previousId's history (events, rollups, traits, ids) onto userId. Scope: ingest." }),
       request: jsonBody(AliasInput),
       responses: { ...ok(z.object({ userId: z.string(), merged: z.string().nullable() }), "Merged / 已合并"), ...errorResponses },
     }),

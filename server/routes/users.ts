@@ -6,7 +6,7 @@ import { UserImportResult, importUsers, type UserImportFormat } from "../../tool
 import { errorResponses } from "../errors.ts";
 import { requireScope } from "../middleware/auth.ts";
 import { limitBody } from "../middleware/bodyLimit.ts";
-import { bearerSecurity, ok, type Router } from "../openapi.ts";
+import { bearerSecurity, ok, routesFor, type Router } from "../openapi.ts";
 
 const IMPORT_MAX_BYTES = 20 * 1024 * 1024;
 const UserParams = z.object({ id: z.string().min(1).max(256) });
@@ -40,15 +40,11 @@ const FORMAT_BY_TYPE: Record<string, UserImportFormat> = {
 };
 
 export function registerUsers(app: Router) {
+  const adminRoute = routesFor("users", "admin");
+  const operatorRoute = routesFor("users", "operator");
   app.openapi(
     createRoute({
-      method: "get",
-      path: "/v1/users/{id}",
-      tags: ["users"],
-      summary: "A user's profile / 用户画像",
-      description: "Traits, the four tag layers (basic, behaviour, result, predictive), identities, conflicts, latest events. Scope: operator.",
-      security: bearerSecurity,
-      middleware: [requireScope("operator")] as const,
+      ...operatorRoute("get", "/v1/users/{id}", "A user's profile / 用户画像", { description: "Traits, the four tag layers (basic, behaviour, result, predictive), identities, conflicts, latest events. Scope: operator." }),
       request: { params: UserParams, query: ProfileQuery },
       responses: { ...ok(Profile, "The profile / 画像"), ...errorResponses },
     }),
@@ -56,13 +52,7 @@ export function registerUsers(app: Router) {
   );
   app.openapi(
     createRoute({
-      method: "delete",
-      path: "/v1/users/{id}",
-      tags: ["users"],
-      summary: "Delete a user's personal data / 删除用户数据",
-      description: "Removes the user's events, rollups, identities and profile. Scope: admin.",
-      security: bearerSecurity,
-      middleware: [requireScope("admin")] as const,
+      ...adminRoute("delete", "/v1/users/{id}", "Delete a user's personal data / 删除用户数据", { description: "Removes the user's events, rollups, identities and profile. Scope: admin." }),
       request: { params: UserParams },
       responses: {
         ...ok(z.object({ userId: z.string(), deleted: z.object({ events: z.number(), identities: z.number(), profile: z.number() }) }), "Deleted / 已删除"),
