@@ -42,7 +42,7 @@ function rollUp(db: Db, ws: Ws, after: number, inserted: number, now: number) {
   if (inserted <= 0) return;
   const sel = insertedSince(after);
   addToUserDaily(db, sel);
-  addBatchToSegmentRollups(db, ws.id, sel, after);
+  addBatchToSegmentRollups(db, ws.id, sel);
   catalogFromEvents(db, sel, 1); // before the profiles: they read activity from the catalog's names
   writeProfileStats(db, sel, ws, now, "accumulate");
   maybePrune(db, ws.id, inserted);

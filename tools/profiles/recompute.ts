@@ -9,7 +9,7 @@ import { customersAsOf, distribution, fitRfm, rfmSettings, scoreCustomer, type R
 import type { Ctx } from "../context.ts";
 import { summarise } from "../models/summary.ts";
 import { LIFECYCLE_STAGES } from "../segments/schema.ts";
-import { advanceWindows, windowState } from "../segments/windows.ts";
+import { advanceWindows, windowsBehind } from "../segments/windows.ts";
 import { getWorkspace } from "../workspaces/index.ts";
 
 type State = { rfm: RfmModel | null; clv: ClvModel | null; asOfDay: number };
@@ -101,9 +101,8 @@ export function recomputeProfiles(ctx: Ctx, onProgress?: (done: number, total: n
   };
 }
 
-/** Segments' window counts end at the last whole day, so today's ingest never has to move them. */
 function advanceSegmentWindows(ctx: Ctx, ws: WorkspaceRow, today: number) {
-  return atomic(ctx.db, () => advanceWindows(ctx.db, ws, today - 1, ctx.now().getTime()));
+  return atomic(ctx.db, () => advanceWindows(ctx.db, ws, today, ctx.now().getTime()));
 }
 
 /**
@@ -118,7 +117,6 @@ export function recomputeChanged(ctx: Ctx) {
   if (!state || state.asOfDay !== today) return recomputeProfiles(ctx);
   const users = changedProfiles(ctx);
   writeLayers(ctx, ws, users, state, today);
-  // Windows missing or behind (a database from before them, a failed run): brought up to date.
-  const windows = windowState(ctx.db, ws.id)?.anchor === today - 1 ? null : advanceSegmentWindows(ctx, ws, today);
+  const windows = windowsBehind(ctx.db, ws.id, today) ? advanceSegmentWindows(ctx, ws, today) : null;
   return { mode: "changed" as const, asOf: dayToIso(today), users: users.length, windows, elapsedMs: Math.round(performance.now() - started) };
 }

@@ -8,9 +8,12 @@ export type CompareSpec = { op: string; value?: unknown };
 
 export const SQL_OP: Record<string, string> = { eq: "=", neq: "!=", gt: ">", gte: ">=", lt: "<", lte: "<=" };
 
+/** The JSON path of a top-level property or trait key. */
+export const keyPath = (key: string) => `$."${key}"`;
+
 /** `json_type` and `json_extract` of one key of a JSON column. */
 function at(doc: string, key: string, bind: Bind) {
-  const path = bind(`$."${key}"`);
+  const path = bind(keyPath(key));
   return { type: `json_type(${doc}, ${path})`, value: `json_extract(${doc}, ${path})`, path };
 }
 

@@ -2,6 +2,7 @@ import { stmt, type Db } from "../../db/client.ts";
 import { modelState, type WorkspaceRow } from "../../db/schema/index.ts";
 import { dayStartMs } from "../../lib/time.ts";
 import { INACTIVE_NAMES, type EventSelection } from "../events/selection.ts";
+import { keyPath } from "./predicates.ts";
 
 /**
  * Anchored window counts (table user_windows): per user, event and length L, the count and amount
@@ -63,7 +64,7 @@ export function hotProperties(db: Db, ws: Ws): HotProperty[] {
   ).all({ ws: ws.id, nonActivity: JSON.stringify(ws.nonActivityEvents) }) as HotProperty[];
 }
 
-const hotJson = (hot: HotProperty[]) => JSON.stringify(hot.map((h) => ({ event: h.event, property: h.property, path: `$."${h.property}"` })));
+const hotJson = (hot: HotProperty[]) => JSON.stringify(hot.map((h) => ({ event: h.event, property: h.property, path: keyPath(h.property) })));
 
 const UPSERT = `ON CONFLICT (workspace_id, name, prop, value, len, user_id) DO UPDATE SET
   count = user_windows.count + excluded.count, amount = round(user_windows.amount + excluded.amount, 6)`;
@@ -114,11 +115,11 @@ export function addToWindows(db: Db, workspaceId: number, sel: EventSelection, s
  * windows only when a row is on or before the anchor (a late event; checking costs a scan of the
  * batch's rows).
  */
-export function addBatchToSegmentRollups(db: Db, workspaceId: number, sel: EventSelection, afterSeq: number) {
+export function addBatchToSegmentRollups(db: Db, workspaceId: number, sel: EventSelection) {
   const state = windowState(db, workspaceId);
   if (!state) return;
   addToDailyProps(db, workspaceId, sel, state);
-  const late = stmt(db, "SELECT 1 FROM events NOT INDEXED WHERE seq > ? AND workspace_id = ? AND day <= ? LIMIT 1").get(afterSeq, workspaceId, state.anchor);
+  const late = stmt(db, `SELECT 1 FROM ${sel.from} WHERE ${sel.where} AND e.day <= @anchor LIMIT 1`).get({ ...sel.params, anchor: state.anchor });
   if (late) addToWindows(db, workspaceId, sel, state);
 }
 
@@ -192,13 +193,21 @@ function build(db: Db, ws: Ws, state: WindowState, refillProps: boolean) {
       .run(p);
 }
 
+/** Windows end at the last whole day, so today's ingest never has to move them. */
+const anchorOf = (today: number) => today - 1;
+
+/** Whether the windows are missing or end before yesterday (a database from before them, a failed run). */
+export function windowsBehind(db: Db, workspaceId: number, today: number) {
+  return windowState(db, workspaceId)?.anchor !== anchorOf(today);
+}
+
 /**
- * Moves the windows to `anchor` (the daily recompute passes yesterday): slides them by the days
- * that passed when the setup is unchanged and few days passed, else builds them again. The caller
- * holds the transaction.
+ * Moves the windows to end yesterday: slides them by the days that passed when the setup is
+ * unchanged and few days passed, else builds them again. The caller holds the transaction.
  */
-export function advanceWindows(db: Db, ws: Ws, anchor: number, now: number) {
+export function advanceWindows(db: Db, ws: Ws, today: number, now: number) {
   const started = performance.now();
+  const anchor = anchorOf(today);
   const old = windowState(db, ws.id);
   const next: WindowState = { anchor, lengths: [...WINDOW_LENGTHS], propLengths: [...PROP_WINDOW_LENGTHS], hot: hotProperties(db, ws) };
   const sameSetup = old && JSON.stringify({ ...old, anchor: 0 }) === JSON.stringify({ ...next, anchor: 0 });
