@@ -13,6 +13,7 @@ import { normalizeEvent, type EventRow } from "../tools/events/normalize.ts";
 import { recomputeProfiles } from "../tools/profiles/recompute.ts";
 import { ensureWorkspace, getWorkspace } from "../tools/workspaces/index.ts";
 import { machine, writeResult } from "./machine.ts";
+import { repoPrompts } from "../lib/promptFiles.ts";
 
 /**
  * Event ingest, DESIGN §8: events/s over HTTP in batches of 500 (server in its own process, the
@@ -53,7 +54,7 @@ async function preload(path: string, now: Date) {
   if (PRELOAD_USERS > 0) await loadDemo(db, ws.id, { users: PRELOAD_USERS, now, usersPerChunk: 500 });
   // As the server does after loading: the daily recompute, so ingest also keeps the segment
   // rollups of hot properties.
-  recomputeProfiles({ db, workspaceId: ws.id, now: () => now, log: silentLogger });
+  recomputeProfiles({ db, workspaceId: ws.id, now: () => now, log: silentLogger, prompts: repoPrompts });
   db.$client.pragma("wal_checkpoint(TRUNCATE)");
   db.$client.close();
 }
@@ -129,7 +130,7 @@ export async function benchIngest() {
   });
   // The tool function: validation and normalisation too, still without HTTP.
   const toolOnly = await variant("tool", (db) => {
-    const ctx = { db, workspaceId: 1, now: () => later, log: silentLogger };
+    const ctx = { db, workspaceId: 1, now: () => later, log: silentLogger, prompts: repoPrompts };
     for (const b of batches) ingestEvents(ctx, b);
   });
 

@@ -11,6 +11,7 @@ import { atomic } from "../db/client.ts";
 import { ensureWorkspace } from "../tools/workspaces/index.ts";
 import { median } from "../tools/analytics/common.ts";
 import { machine, writeResult } from "./machine.ts";
+import { repoPrompts } from "../lib/promptFiles.ts";
 
 /**
  * Segment counts, DESIGN §8: each benchmark definition through the segment engine (SQLite:
@@ -134,7 +135,7 @@ export async function benchSegments() {
   const asOf = m + 1; // the data's end, so a kept database measures the same windows on any day
   const ws = ensureWorkspace(db, "bench", new Date());
   const asOfDay = dayNumber(asOf, ws.timezone);
-  const ctx = { db, workspaceId: ws.id, now: () => new Date(asOf), log: silentLogger };
+  const ctx = { db, workspaceId: ws.id, now: () => new Date(asOf), log: silentLogger, prompts: repoPrompts };
   // The daily recompute on asOf's day moves the window counts to end the day before. A kept
   // database that has none yet is built a day earlier and slid, so both costs are measured.
   const windowsSetup: Record<string, unknown>[] = [];

@@ -12,6 +12,7 @@ import { createKey, listKeys, revokeKey } from "../tools/keys/index.ts";
 import { recomputeProfiles } from "../tools/profiles/recompute.ts";
 import { ensureWorkspace, findWorkspaceByName } from "../tools/workspaces/index.ts";
 import { progressBar } from "./progress.ts";
+import { repoPrompts } from "../lib/promptFiles.ts";
 
 const USAGE = `flywheel — 命令行 / command line (reads DATABASE_PATH, like the server)
 
@@ -41,7 +42,7 @@ function ctxFor(db: Db, workspace: string, create: boolean): Ctx {
   const now = new Date();
   const ws = create ? ensureWorkspace(db, workspace, now) : findWorkspaceByName(db, workspace);
   if (!ws) throw new UsageError(`工作区不存在 / no workspace '${workspace}'`);
-  return { db, workspaceId: ws.id, now: () => new Date(), log: silentLogger };
+  return { db, workspaceId: ws.id, now: () => new Date(), log: silentLogger, prompts: repoPrompts };
 }
 
 const int = (s: string | undefined, what: string, dflt: number) => {

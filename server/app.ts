@@ -15,11 +15,14 @@ import { registerKeys } from "./routes/keys.ts";
 import { registerSegment } from "./routes/segment.ts";
 import { registerSegments } from "./routes/segments.ts";
 import { registerUsers } from "./routes/users.ts";
+import type { Prompts } from "../lib/prompts.ts";
 
 export type Services = {
   db: Db;
   now?: () => Date;
   log?: Logger;
+  /** prompts/ files (a folder on Node, the bundle on Workers). */
+  prompts: Prompts;
   /** Set by the Node entry while demo data loads, so /healthz can say so. */
   status?: () => Record<string, unknown>;
 };
@@ -34,7 +37,7 @@ export function createApp(services: Services) {
   app.use("*", requestContext(log));
   app.get("/healthz", (c) => c.json({ ok: true, time: now().toISOString(), ...services.status?.() }));
   registerDocs(app);
-  app.use("/v1/*", authenticate({ db: services.db, now, log, limiter: new RateLimiter() }));
+  app.use("/v1/*", authenticate({ db: services.db, now, log, prompts: services.prompts, limiter: new RateLimiter() }));
   registerEvents(app);
   registerSegment(app);
   registerIdentity(app);

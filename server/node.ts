@@ -7,6 +7,7 @@ import { loadDemo } from "../scripts/demo/load.ts";
 import { createApp } from "./app.ts";
 import { scheduleDailyRecompute } from "./schedule.ts";
 import { loadConfig } from "./config.ts";
+import { repoPrompts } from "../lib/promptFiles.ts";
 
 const STARTUP_KEY_NAME = "npm start";
 
@@ -20,14 +21,14 @@ async function main() {
   const log = createLogger({ level: config.LOG_LEVEL });
   const db = openDb(config.DATABASE_PATH);
   const status: Record<string, unknown> = { demo: config.FLYWHEEL_DEMO === "on" ? "pending" : "off" };
-  const app = createApp({ db, log, status: () => ({ ...status }) });
+  const app = createApp({ db, log, prompts: repoPrompts, status: () => ({ ...status }) });
   const now = new Date();
   const ws = ensureWorkspace(db, config.FLYWHEEL_DEMO_WORKSPACE, now);
   db.$client
     .prepare("UPDATE api_keys SET revoked_at = ? WHERE workspace_id = ? AND name = ? AND revoked_at IS NULL")
     .run(now.getTime(), ws.id, STARTUP_KEY_NAME);
   const key = createKey(
-    { db, workspaceId: ws.id, now: () => now, log },
+    { db, workspaceId: ws.id, now: () => now, log, prompts: repoPrompts },
     { name: STARTUP_KEY_NAME, scopes: ["ingest", "operator", "generate", "admin"] },
   );
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {

@@ -2,6 +2,7 @@ import type { Db } from "../db/client.ts";
 import { workspaces } from "../db/schema/index.ts";
 import type { Logger } from "../lib/log.ts";
 import { recomputeChanged } from "../tools/profiles/recompute.ts";
+import { repoPrompts } from "../lib/promptFiles.ts";
 
 const CHECK_EVERY_MS = 10 * 60_000;
 
@@ -14,7 +15,7 @@ export function scheduleDailyRecompute(db: Db, log: Logger, now: () => Date = ()
   const tick = () => {
     for (const ws of db.select().from(workspaces).all()) {
       try {
-        const r = recomputeChanged({ db, workspaceId: ws.id, now, log });
+        const r = recomputeChanged({ db, workspaceId: ws.id, now, log, prompts: repoPrompts });
         if (r.users || r.windows) log.info("profiles recomputed", { workspace: ws.name, mode: r.mode, users: r.users, windows: r.windows, ms: r.elapsedMs });
       } catch (err) {
         log.error("profile recompute failed", { workspace: ws.name, err: String((err as Error)?.stack ?? err) });

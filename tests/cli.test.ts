@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { run } from "../cli/main.ts";
 import { openDb } from "../db/client.ts";
 import { createApp } from "../server/app.ts";
+import { repoPrompts } from "../lib/promptFiles.ts";
 
 const CDNOW_SAMPLE = join(import.meta.dirname, "../../shared/data/cdnow/CDNOW_sample.txt");
 
@@ -24,7 +25,7 @@ describe("CLI", () => {
 
   it("`npx flywheel keys create` creates the workspace and prints the key last; a running app accepts it at once", async () => {
     const db = openDb(process.env.DATABASE_PATH);
-    const app = createApp({ db });
+    const app = createApp({ db, prompts: repoPrompts });
     const stdout = execFileSync("npx", ["flywheel", "keys", "create", "--workspace", "shop", "--scopes", "ingest,operator"], {
       env: { ...process.env },
       encoding: "utf8",

@@ -9,6 +9,7 @@ import { createKey } from "../tools/keys/index.ts";
 import { findWorkspaceByName } from "../tools/workspaces/index.ts";
 import { silentLogger } from "../lib/log.ts";
 import { NOW, expectEnvelope, setup } from "./helpers.ts";
+import { repoPrompts } from "../lib/promptFiles.ts";
 
 const daysAgo = (n: number) => new Date(NOW.getTime() - n * 86_400_000).toISOString();
 
@@ -123,9 +124,9 @@ describe("CLV endpoint on the CDNOW sample", () => {
       delete process.env.DATABASE_PATH;
     }
     const db = openDb(join(dir, "fw.db"));
-    const app = createApp({ db, now: () => new Date("1998-07-01T12:00:00Z") });
+    const app = createApp({ db, now: () => new Date("1998-07-01T12:00:00Z"), prompts: repoPrompts });
     const ws = findWorkspaceByName(db, "cdnow")!;
-    const key = createKey({ db, workspaceId: ws.id, now: () => new Date(), log: silentLogger }, { scopes: ["operator"] }).key;
+    const key = createKey({ db, workspaceId: ws.id, now: () => new Date(), log: silentLogger, prompts: repoPrompts }, { scopes: ["operator"] }).key;
     const get = async (q: string) => (await app.request(`/v1/analytics/clv?${q}`, { headers: { authorization: `Bearer ${key}` } })).json() as Promise<any>;
     const fit = await get("calibrationEnd=1997-09-30&unit=week&holdoutEnd=1998-06-30");
     for (const [k, v] of Object.entries({ r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 })) expect(Math.abs(fit.params[k] / v - 1)).toBeLessThan(0.01);

@@ -1,5 +1,6 @@
 import type { Db } from "../db/client.ts";
 import type { Logger } from "../lib/log.ts";
+import type { Prompts } from "../lib/prompts.ts";
 
 /** What every tool function gets: no globals, so tests inject a database and a clock. */
 export interface Ctx {
@@ -7,6 +8,8 @@ export interface Ctx {
   workspaceId: number;
   now: () => Date;
   log: Logger;
+  /** prompts/ files: templates, lexicons, persona cards. */
+  prompts: Prompts;
 }
 
 /** The same context for another workspace. */

@@ -6,3 +6,5 @@ export * from "./profiles.ts";
 export * from "./catalog.ts";
 export * from "./segments.ts";
 export * from "./modelState.ts";
+export * from "./agent.ts";
+export * from "./campaigns.ts";

@@ -6,6 +6,7 @@ import type { Logger } from "../../lib/log.ts";
 import { findActiveKey, hasScope, touchKey } from "../../tools/keys/index.ts";
 import type { AppEnv } from "../env.ts";
 import { RateLimiter } from "./rateLimit.ts";
+import type { Prompts } from "../../lib/prompts.ts";
 
 /** The key from `Authorization: Bearer <key>` or Basic with the key as user name (Segment's write key). */
 export function keyFromHeader(header: string | undefined): string | undefined {
@@ -26,7 +27,7 @@ const TOUCH_EVERY_MS = 60_000;
  * Authenticates every /v1 request: the key is looked up on each request (a new key works at once,
  * a revoked one stops at once), then rate limited; the request's tool context is set here.
  */
-export function authenticate(deps: { db: Db; now: () => Date; log: Logger; limiter: RateLimiter }): MiddlewareHandler<AppEnv> {
+export function authenticate(deps: { db: Db; now: () => Date; log: Logger; prompts: Prompts; limiter: RateLimiter }): MiddlewareHandler<AppEnv> {
   const touched = new Map<string, number>();
   return async (c, next) => {
     const secret = keyFromHeader(c.req.header("authorization"));
@@ -45,7 +46,7 @@ export function authenticate(deps: { db: Db; now: () => Date; log: Logger; limit
       touchKey(deps.db, key.id, now);
     }
     c.set("auth", { keyId: key.id, workspaceId: key.workspaceId, scopes: key.scopes });
-    c.set("ctx", { db: deps.db, workspaceId: key.workspaceId, now: deps.now, log: c.get("log") });
+    c.set("ctx", { db: deps.db, workspaceId: key.workspaceId, now: deps.now, log: c.get("log"), prompts: deps.prompts });
     await next();
   };
 }
