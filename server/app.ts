@@ -12,7 +12,7 @@ import { registerDocs } from "./routes/docs.ts";
 import { registerEvents } from "./routes/events.ts";
 import { registerIdentity } from "./routes/identity.ts";
 import { registerKeys } from "./routes/keys.ts";
-import { registerSegment } from "./routes/segment.ts";
+import { registerTracking } from "./routes/tracking.ts";
 import { registerSegments } from "./routes/segments.ts";
 import { registerUsers } from "./routes/users.ts";
 import type { Prompts } from "../lib/prompts.ts";
@@ -39,7 +39,7 @@ export function createApp(services: Services) {
   registerDocs(app);
   app.use("/v1/*", authenticate({ db: services.db, now, log, prompts: services.prompts, limiter: new RateLimiter() }));
   registerEvents(app);
-  registerSegment(app);
+  registerTracking(app);
   registerIdentity(app);
   registerUsers(app);
   registerCatalog(app);

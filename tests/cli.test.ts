@@ -8,7 +8,7 @@ import { openDb } from "../db/client.ts";
 import { createApp } from "../server/app.ts";
 import { repoPrompts } from "../lib/promptFiles.ts";
 
-const CDNOW_SAMPLE = join(import.meta.dirname, "../../shared/data/cdnow/CDNOW_sample.txt");
+const CDNOW_SAMPLE = join(import.meta.dirname, "fixtures/cdnow/CDNOW_sample.txt");
 
 describe("CLI", () => {
   let dir: string;

@@ -6,7 +6,7 @@ import { expectedSpend, fitGammaGamma } from "../tools/models/gammaGamma.ts";
 import { hyp2f1, lnGamma } from "../tools/models/special.ts";
 import { summarise } from "../tools/models/summary.ts";
 
-const SAMPLE = join(import.meta.dirname, "../../shared/data/cdnow/CDNOW_sample.txt");
+const SAMPLE = join(import.meta.dirname, "fixtures/cdnow/CDNOW_sample.txt");
 const day = (s: string) => Date.UTC(+s.slice(0, 4), +s.slice(4, 6) - 1, +s.slice(6, 8)) / 86_400_000;
 
 function cdnowSample() {

@@ -119,7 +119,7 @@ describe("CLV endpoint on the CDNOW sample", () => {
     const dir = mkdtempSync(join(tmpdir(), "flywheel-clv-"));
     process.env.DATABASE_PATH = join(dir, "fw.db");
     try {
-      expect(await run(["import", "--workspace", "cdnow", "--format", "cdnow", join(import.meta.dirname, "../../shared/data/cdnow/CDNOW_sample.txt")], () => {})).toBe(0);
+      expect(await run(["import", "--workspace", "cdnow", "--format", "cdnow", join(import.meta.dirname, "fixtures/cdnow/CDNOW_sample.txt")], () => {})).toBe(0);
     } finally {
       delete process.env.DATABASE_PATH;
     }

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { IngestResult, MAX_BODY_BYTES } from "../../tools/events/schema.ts";
-import { SegmentBatch, applySegmentBatch } from "../../tools/segment/batch.ts";
+import { SegmentBatch, applySegmentBatch } from "../../tools/tracking/batch.ts";
 import { readJson } from "../body.ts";
 import { errorResponses } from "../errors.ts";
 import { requireScope } from "../middleware/auth.ts";
@@ -8,7 +8,7 @@ import { limitBody } from "../middleware/bodyLimit.ts";
 import { jsonBody, ok, type Router } from "../openapi.ts";
 import { ingestResponse, tooMany } from "./events.ts";
 
-export function registerSegment(app: Router) {
+export function registerTracking(app: Router) {
   app.openAPIRegistry.registerPath({
     method: "post",
     path: "/v1/batch",
