@@ -71,6 +71,8 @@ const ANCHOR_AFTER = /^\s*,\s*import\.meta\.url/;
  */
 function climbsInCode(file: string, text: string): string[] {
   const found: string[] = [];
+  // Comment lines (// …, /* …, * …) only talk about paths; blank them, keeping offsets.
+  text = text.replace(/^[ \t]*(\/\/|\/\*|\*).*$/gm, (line) => " ".repeat(line.length));
   const literals = [...text.matchAll(STRING)].filter((m) => !m[2]!.includes("${"));
   for (let i = 0; i < literals.length; ) {
     let j = i + 1;
@@ -103,7 +105,7 @@ function climbsInMarkdown(file: string, text: string): string[] {
     .map((target) => `${file}: link ${target}`);
 }
 
-/** Shell scripts that step above the root from their own folder (`$(dirname "$0")/../..`). */
+/** Shell scripts that step above the root from their own folder (`cd "$(dirname "$0")/…"`). */
 function climbsInShell(file: string, text: string): string[] {
   return [...text.matchAll(/\$\(dirname "?\$(?:0|\{BASH_SOURCE\[0\]\})"?\)((?:\/[^\s"'/)]+)+)/g)]
     .filter((m) => outside(resolve(ROOT, dirname(file), m[1]!.slice(1))))
@@ -142,6 +144,7 @@ describe("the repository stands alone", () => {
     expect(climbsInCode(probe, `import { a } from "${UP}/${UP}/x.ts"`)).toHaveLength(1);
     expect(climbsInCode(probe, `join(dirname(fileURLToPath(import.meta.url)), "${UP}", "${UP}")`)).toHaveLength(1);
     expect(climbsInCode(probe, `join(import.meta.dirname, "fixtures/a.txt")`)).toEqual([]);
+    expect(climbsInCode(probe, `  // read from "${UP}/${UP}/x" once`)).toEqual([]);
     expect(climbsInCode(probe, `import { a } from "${UP}/lib/a.ts"`)).toEqual([]);
     expect(climbsInCode("lib/a.ts", `join(dirname(fileURLToPath(import.meta.url)), "${UP}", "prompts")`)).toEqual([]);
     expect(climbsInMarkdown("README.md", `[d](${UP}/x/DESIGN.md) [a](docs/architecture.md)`)).toHaveLength(1);
