@@ -6,12 +6,17 @@ import { authenticate } from "./middleware/auth.ts";
 import { RateLimiter } from "./middleware/rateLimit.ts";
 import { requestContext } from "./middleware/requestContext.ts";
 import { newRouter } from "./openapi.ts";
+import { OperatorAgent } from "../agent/agent.ts";
+import type { LlmSettings } from "../agent/model.ts";
+import { registerAgent } from "./routes/agent.ts";
 import { registerAnalytics } from "./routes/analytics.ts";
 import { registerCatalog } from "./routes/catalog.ts";
 import { registerDocs } from "./routes/docs.ts";
 import { registerEvents } from "./routes/events.ts";
 import { registerIdentity } from "./routes/identity.ts";
 import { registerKeys } from "./routes/keys.ts";
+import { registerCopy } from "./routes/copy.ts";
+import { registerCampaigns } from "./routes/campaigns.ts";
 import { registerTracking } from "./routes/tracking.ts";
 import { registerSegments } from "./routes/segments.ts";
 import { registerUsers } from "./routes/users.ts";
@@ -23,6 +28,8 @@ export type Services = {
   log?: Logger;
   /** prompts/ files (a folder on Node, the bundle on Workers). */
   prompts: Prompts;
+  /** An OpenAI-compatible endpoint for the agent; unset = the built-in offline model. */
+  llm?: LlmSettings;
   /** Set by the Node entry while demo data loads, so /healthz can say so. */
   status?: () => Record<string, unknown>;
 };
@@ -46,6 +53,9 @@ export function createApp(services: Services) {
   registerSegments(app);
   registerAnalytics(app);
   registerKeys(app);
+  registerAgent(app, new OperatorAgent({ db: services.db, prompts: services.prompts, llm: services.llm }));
+  registerCopy(app);
+  registerCampaigns(app);
   return app;
 }
 

@@ -6,12 +6,7 @@ const EXAMPLES: Record<string, unknown> = {
   segments_preview: { definition: { performed: "play_song", within: { days: 7 } } },
   segments_save: { name: "recent players", definition: { performed: "play_song", within: { days: 7 } } },
   segments_list: {},
-  analytics_funnel: { steps: [{ event: "play_song" }, { event: "purchase" }] },
-  analytics_retention: {},
-  analytics_trend: { range: { days: 7 } },
-  analytics_paths: { event: "play_song" },
-  analytics_rfm: {},
-  analytics_lifecycle: {},
+  analytics: { kind: "funnel", steps: [{ event: "play_song" }, { event: "purchase" }] },
 };
 
 describe("tool definitions", () => {

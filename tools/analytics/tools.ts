@@ -39,12 +39,41 @@ export function clvReport(ctx: Ctx, q: z.infer<typeof ClvQuery>) {
   return { ...fit, elapsedMs: Math.round(performance.now() - started) };
 }
 
+/** One input for every analysis, told apart by `kind`: the agent picks the analysis and its settings in one call. */
+export const AnalyticsInput = z
+  .discriminatedUnion("kind", [
+    FunnelInput.extend({ kind: z.literal("funnel") }),
+    RetentionInput.extend({ kind: z.literal("retention") }),
+    TrendInput.extend({ kind: z.literal("trend") }),
+    PathsInput.extend({ kind: z.literal("paths") }),
+    RfmQuery.extend({ kind: z.literal("rfm") }),
+    z.strictObject({ kind: z.literal("lifecycle") }),
+    ClvQuery.extend({ kind: z.literal("clv") }),
+  ])
+  .meta({ id: "AnalyticsInput" });
+
+export function runAnalytics(ctx: Ctx, input: z.infer<typeof AnalyticsInput>) {
+  const { kind, ...q } = input;
+  const report: Record<string, unknown> =
+    kind === "funnel" ? funnel(ctx, q as z.input<typeof FunnelInput>)
+    : kind === "retention" ? retention(ctx, q as z.input<typeof RetentionInput>)
+    : kind === "trend" ? trend(ctx, q as z.input<typeof TrendInput>)
+    : kind === "paths" ? paths(ctx, q as z.input<typeof PathsInput>)
+    : kind === "rfm" ? rfmReport(ctx, q as z.infer<typeof RfmQuery>)
+    : kind === "lifecycle" ? lifecycleNow(ctx)
+    : clvReport(ctx, q as z.infer<typeof ClvQuery>);
+  return { kind, ...report };
+}
+
 export const analyticsTools = [
-  defineTool({ name: "analytics_funnel", description: "漏斗分析 / Ordered funnel: users per step, conversion, median time between steps, optional breakdown by a trait.", scope: "operator", sideEffect: "none", input: FunnelInput, output: Report, run: funnel }),
-  defineTool({ name: "analytics_retention", description: "留存分析 / Retention of cohorts by first active day or week: D1/D7/D30 (exact or rolling), optional breakdown.", scope: "operator", sideEffect: "none", input: RetentionInput, output: Report, run: retention }),
-  defineTool({ name: "analytics_trend", description: "活跃趋势 / DAU, WAU, MAU and events per day.", scope: "operator", sideEffect: "none", input: TrendInput, output: Report, run: trend }),
-  defineTool({ name: "analytics_paths", description: "路径分析 / What users do next after an event.", scope: "operator", sideEffect: "none", input: PathsInput, output: Report, run: paths }),
-  defineTool({ name: "analytics_rfm", description: "RFM 分层 / Customers in the eight RFM classes (重要价值 … 一般挽留) with the thresholds used.", scope: "operator", sideEffect: "none", input: RfmQuery, output: Report, run: rfmReport }),
-  defineTool({ name: "analytics_lifecycle", description: "生命周期 / Users per lifecycle stage (导入期 … 流失期) and moves between stages over the last week.", scope: "operator", sideEffect: "none", input: z.strictObject({}), output: Report, run: lifecycleNow }),
-  defineTool({ name: "analytics_clv", description: "客户终身价值模型 / BG/NBD and Gamma-Gamma fitted on purchases: parameters, customers, optional holdout comparison.", scope: "operator", sideEffect: "none", input: ClvQuery, output: Report, run: clvReport }),
+  defineTool({
+    name: "analytics",
+    description:
+      "分析：漏斗、留存、活跃趋势、路径、RFM 分层、生命周期、CLV / Run one analysis, chosen by `kind`: funnel (ordered steps, conversion window), retention (D1/D7/D30 cohorts), trend (DAU/WAU/MAU), paths (what users do next), rfm (eight classes), lifecycle (users per stage), clv (BG/NBD + Gamma-Gamma). Date ranges are {days: N} (the last N days up to today) or {from, to}.",
+    scope: "operator",
+    sideEffect: "none",
+    input: AnalyticsInput,
+    output: Report,
+    run: runAnalytics,
+  }),
 ];
