@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { expectEnvelope, setup } from "./helpers.ts";
+import { ev, expectEnvelope, setup } from "./helpers.ts";
 
 /**
  * A tiny log, NOW = 2026-11-24 20:00 Shanghai. Times are UTC; +8 h gives the local day.
@@ -113,5 +113,114 @@ describe("trend and paths", () => {
     expectEnvelope(await t.call("POST", "/v1/analytics/funnel", { key, body: { steps: [{ event: "x" }] } }), 400);
     expectEnvelope(await t.call("POST", "/v1/analytics/retention", { key, body: { range: { from: "2026-11-05", to: "2026-11-01" } } }), 400);
     expectEnvelope(await t.call("POST", "/v1/analytics/paths", { key, body: {} }), 400);
+  });
+});
+
+/**
+ * One event is one step: a later step needs a later event row (by time, then by the stored order
+ * for events at the same instant). Own database; NOW = 2026-11-24 20:00 Shanghai, events in
+ * November. Each ingest call is its own batch, so events sent later are stored later.
+ */
+describe("repeated steps take distinct, later events", () => {
+  const r = setup();
+  const k = r.key("music");
+  const send = async (...events: Record<string, unknown>[]) => {
+    const res = await r.call("POST", "/v1/events", { key: k, body: { events } });
+    expect(res.body.accepted).toBe(events.length);
+  };
+  const run = async (name: string, body: unknown) => {
+    const res = await r.call("POST", `/v1/analytics/${name}`, { key: k, body });
+    if (res.status !== 200) throw new Error(JSON.stringify(res.body));
+    return res.body;
+  };
+  const NOV = { from: "2026-11-01", to: "2026-11-30" };
+  const users = (f: any) => f.steps.map((s: any) => s.users);
+  const play = (id: string, userId: string, timestamp: string, genre = "pop") => ev(id, { userId, timestamp, properties: { genre } });
+  const buy = (id: string, userId: string, timestamp: string) => ev(id, { userId, name: "purchase", timestamp, properties: { amount: 9 } });
+
+  beforeAll(async () => {
+    await send(
+      // Plays: x once; y twice, 10 minutes apart; z three times, 1 h and then 2 h apart.
+      play("p1", "x", "2026-11-10T02:00:00Z"),
+      play("p2", "y", "2026-11-10T02:00:00Z"),
+      play("p3", "y", "2026-11-10T02:10:00Z"),
+      play("p4", "z", "2026-11-10T02:00:00Z"),
+      play("p5", "z", "2026-11-10T03:00:00Z"),
+      play("p6", "z", "2026-11-10T05:00:00Z"),
+      // Purchases: b1 and b2 once; b3, b4, b5 twice (1, 2 and 3 hours apart); b6 twice 10 days apart.
+      buy("b1", "b1", "2026-11-05T02:00:00Z"),
+      buy("b2", "b2", "2026-11-06T02:00:00Z"),
+      buy("b3a", "b3", "2026-11-05T02:00:00Z"),
+      buy("b3b", "b3", "2026-11-05T03:00:00Z"),
+      buy("b4a", "b4", "2026-11-05T02:00:00Z"),
+      buy("b4b", "b4", "2026-11-05T04:00:00Z"),
+      buy("b5a", "b5", "2026-11-05T02:00:00Z"),
+      buy("b5b", "b5", "2026-11-05T05:00:00Z"),
+      buy("b6a", "b6", "2026-11-02T02:00:00Z"),
+      buy("b6b", "b6", "2026-11-12T02:00:00Z"),
+      // Genres: r1 plays one rock song; r2 a rock song, then a pop one.
+      play("g1", "r1", "2026-11-11T02:00:00Z", "rock"),
+      play("g2", "r2", "2026-11-11T02:00:00Z", "rock"),
+      play("g3", "r2", "2026-11-11T02:30:00Z", "pop"),
+    );
+    // Ties in time: t2 plays twice at one instant, t1 once; w adds to cart, then (stored later, same
+    // instant) views; v views, then (stored later, same instant) adds to cart.
+    await send(play("t1", "t1", "2026-11-15T02:00:00Z"), play("t2a", "t2", "2026-11-15T02:00:00Z"));
+    await send(play("t2b", "t2", "2026-11-15T02:00:00Z"));
+    await send(ev("w1", { userId: "w", name: "add_to_cart", timestamp: "2026-11-16T02:00:00Z" }), ev("v1", { userId: "v", name: "view", timestamp: "2026-11-16T02:00:00Z" }));
+    await send(ev("w2", { userId: "w", name: "view", timestamp: "2026-11-16T02:00:00Z" }), ev("v2", { userId: "v", name: "add_to_cart", timestamp: "2026-11-16T02:00:00Z" }));
+    // Paths: n plays on the range's last day (11-20) and likes the next day, after the range.
+    await send(play("n1", "n", "2026-11-20T10:00:00Z"), ev("n2", { userId: "n", name: "like", timestamp: "2026-11-21T02:00:00Z" }));
+  });
+
+  it("a two-step funnel of one event needs two of them, with the time between them", async () => {
+    const f = await run("funnel", { steps: [{ event: "play_song" }, { event: "play_song" }], range: { from: "2026-11-10", to: "2026-11-10" } });
+    expect(users(f)).toEqual([3, 2]); // x played once
+    expect(f.steps[1]).toMatchObject({ conversionFromPrevious: 0.6667, medianSecondsFromPrevious: (600 + 3600) / 2 });
+  });
+
+  it("a three-step funnel of one event needs three", async () => {
+    const f = await run("funnel", { steps: [{ event: "play_song" }, { event: "play_song" }, { event: "play_song" }], range: { from: "2026-11-10", to: "2026-11-10" } });
+    expect(users(f)).toEqual([3, 2, 1]); // only z played three times
+    expect(f.steps[2]).toMatchObject({ conversionFromFirst: 0.3333, medianSecondsFromPrevious: 7200 });
+  });
+
+  it("events at the same instant are two steps only as two rows, in stored order", async () => {
+    const same = await run("funnel", { steps: [{ event: "play_song" }, { event: "play_song" }], range: { from: "2026-11-15", to: "2026-11-15" } });
+    expect(users(same)).toEqual([2, 1]); // t2's two plays, not t1's one
+    expect(same.steps[1].medianSecondsFromPrevious).toBe(0);
+    const order = await run("funnel", { steps: [{ event: "view" }, { event: "add_to_cart" }], range: { from: "2026-11-16", to: "2026-11-16" } });
+    expect(users(order)).toEqual([2, 1]); // v's cart was stored after its view; w's before
+  });
+
+  it("repurchase (复购率): exactly the share of buyers who bought again, with the median gap", async () => {
+    const f = await run("funnel", { steps: [{ event: "purchase" }, { event: "purchase" }], range: NOV, conversionWindowDays: 30 });
+    expect(users(f)).toEqual([6, 4]); // b1 and b2 bought once
+    expect(f.steps[1].conversionFromFirst).toBe(0.6667);
+    expect(f.steps[1].medianSecondsFromPrevious).toBe((7200 + 10800) / 2); // 1 h, 2 h, 3 h, 10 days
+  });
+
+  it("the conversion window applies to the second event, not to the first one again", async () => {
+    const f = await run("funnel", { steps: [{ event: "purchase" }, { event: "purchase" }], range: NOV, conversionWindowDays: 7 });
+    expect(users(f)).toEqual([6, 3]); // b6 bought again 10 days later
+    expect(f.steps[1].medianSecondsFromPrevious).toBe(7200);
+  });
+
+  it("overlapping filters on one event: one rock play is not also the play after it", async () => {
+    const f = await run("funnel", {
+      steps: [{ event: "play_song", where: [{ property: "genre", op: "eq", value: "rock" }] }, { event: "play_song" }],
+      range: { from: "2026-11-11", to: "2026-11-11" },
+    });
+    expect(users(f)).toEqual([2, 1]); // r2 played on after its rock song; r1 did not
+    expect(f.steps[1].medianSecondsFromPrevious).toBe(1800);
+  });
+
+  it("paths: X → X is a later X, and an event whose next one falls after the range has not ended", async () => {
+    const p = await run("paths", { event: "play_song", range: { from: "2026-11-10", to: "2026-11-20" } });
+    // 6 plays on 11-10, 3 on 11-11, 3 on 11-15, n's on 11-20.
+    expect(p.occurrences).toBe(13);
+    // play → play: y 1, z 2, r2 1, t2 1 (same instant, stored later); n's next is a like on 11-21.
+    expect(p.next).toEqual([{ event: "play_song", count: 5, share: 0.3846 }, { event: "like", count: 1, share: 0.0769 }]);
+    expect(p.ended).toBe(7); // x, y, z, r1, r2, t1, t2: each one's last play
   });
 });

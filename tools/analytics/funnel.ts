@@ -19,6 +19,9 @@ type Step = { users: number; seconds: number[] };
 /**
  * Ordered funnel: a user enters at their first first-step event in the range and advances through
  * each next step at its first occurrence after the previous one, within the conversion window.
+ * Each step is a later event row than the step before it (by time, then by the stored order `seq`
+ * for events at the same instant), so one event never counts as two steps: `purchase → purchase`
+ * needs two purchases, and one rock play cannot be both "play rock" and the "play anything" after it.
  */
 export function funnel(ctx: Ctx, input: z.input<typeof FunnelInput>) {
   const q = FunnelInput.parse(input);
@@ -35,17 +38,18 @@ export function funnel(ctx: Ctx, input: z.input<typeof FunnelInput>) {
   const matches = q.steps.map(
     (s, i) => `(s.i = ${i} AND e.name = ${bind(s.event)}${s.where?.length ? ` AND ${s.where.map((w) => jsonCompare("e.properties", w.property, w, bind)).join(" AND ")}` : ""})`,
   );
-  // One row per (event, step it matches): an event may match several steps.
+  // One row per (event, step it matches): an event may match several steps, so each row keeps the
+  // event's identity (seq) and a step only takes an event after the one the previous step took.
   const rows = ctx.db.$client
     .prepare(
-      `SELECT e.user_id AS u, e.occurred_at AS t, s.i AS i, p.traits AS traits FROM events e
+      `SELECT e.user_id AS u, e.occurred_at AS t, e.seq AS seq, s.i AS i, p.traits AS traits FROM events e
        JOIN (${q.steps.map((_, i) => `SELECT ${i} AS i`).join(" UNION ALL ")}) s
          ON ${matches.join(" OR ")}
        LEFT JOIN profiles p ON p.workspace_id = e.workspace_id AND p.user_id = e.user_id
        WHERE e.workspace_id = @ws AND e.occurred_at BETWEEN @t0 AND @t1
        ORDER BY e.user_id, e.occurred_at, e.seq`,
     )
-    .all(params) as { u: string; t: number; i: number; traits: string | null }[];
+    .all(params) as { u: string; t: number; seq: number; i: number; traits: string | null }[];
   const groups = new Map<string, Step[]>();
   const bucket = (k: string) => groups.get(k) ?? groups.set(k, q.steps.map(() => ({ users: 0, seconds: [] }))).get(k)!;
   const total = bucket("all");
@@ -60,16 +64,17 @@ export function funnel(ctx: Ctx, input: z.input<typeof FunnelInput>) {
     if (!entry) continue;
     const key = breakdownKey(entry.traits, q.breakdown);
     const targets = q.breakdown ? [total, bucket(key)] : [total];
-    let prev = entry.t;
+    let prev = entry;
     targets.forEach((b) => b[0]!.users++);
     for (let step = 1; step < q.steps.length; step++) {
-      const hit = events.find((e) => e.i === step && e.t >= prev && e.t <= entry.t + windowMs);
+      const after = prev;
+      const hit = events.find((e) => e.i === step && (e.t > after.t || (e.t === after.t && e.seq > after.seq)) && e.t <= entry.t + windowMs);
       if (!hit) break;
       targets.forEach((b) => {
         b[step]!.users++;
-        b[step]!.seconds.push((hit.t - prev) / 1000);
+        b[step]!.seconds.push((hit.t - after.t) / 1000);
       });
-      prev = hit.t;
+      prev = hit;
     }
   }
   const describe = (steps: Step[]) =>

@@ -12,7 +12,12 @@ export const PathsInput = z
   })
   .meta({ id: "PathsInput" });
 
-/** What users do next after an event: the next activity event by the same user, counted. */
+/**
+ * What users do next after an event: for each occurrence in the range, the user's next activity
+ * event row (by time, then the stored order `seq`), counted; `X → X` is a second, later X. The
+ * next event may fall after the range (an occurrence on its last day still has one); `ended`
+ * counts occurrences with no later activity at all.
+ */
 export function paths(ctx: Ctx, input: z.input<typeof PathsInput>) {
   const q = PathsInput.parse(input);
   const ws = getWorkspace(ctx.db, ctx.workspaceId);
@@ -20,9 +25,9 @@ export function paths(ctx: Ctx, input: z.input<typeof PathsInput>) {
   const rows = ctx.db.$client
     .prepare(
       `SELECT next, count(*) AS n FROM (
-         SELECT e.name, lead(e.name) OVER (PARTITION BY e.user_id ORDER BY e.occurred_at, e.seq) AS next FROM events e
-         WHERE e.workspace_id = @ws AND e.occurred_at BETWEEN @t0 AND @t1 AND e.name NOT IN ${INACTIVE_NAMES})
-       WHERE name = @event GROUP BY next ORDER BY n DESC, next`,
+         SELECT e.name, e.occurred_at AS t, lead(e.name) OVER (PARTITION BY e.user_id ORDER BY e.occurred_at, e.seq) AS next FROM events e
+         WHERE e.workspace_id = @ws AND e.occurred_at >= @t0 AND e.name NOT IN ${INACTIVE_NAMES})
+       WHERE name = @event AND t <= @t1 GROUP BY next ORDER BY n DESC, next`,
     )
     .all({ ws: ws.id, t0: r.t0, t1: r.t1, event: q.event, nonActivity: JSON.stringify(ws.nonActivityEvents) }) as { next: string | null; n: number }[];
   const total = rows.reduce((s, x) => s + x.n, 0);
