@@ -7,15 +7,20 @@ import { newId } from "../../lib/ids.ts";
 import type { Ctx } from "../context.ts";
 import { getWorkspace } from "../workspaces/index.ts";
 import { compileSegment, parseDefinition } from "./compile.ts";
+import { Explanation, explainPreview } from "./explain.ts";
 
 export const PreviewInput = z
   .strictObject({
     definition: z.unknown().meta({ description: "A segment definition (see SegmentNode). 分群定义" }),
     asOf: z.iso.datetime({ offset: true }).optional().meta({ description: "Evaluate as of this time; default now. 计算时点" }),
     sample: z.number().int().min(0).max(1000).default(20).meta({ description: "How many user ids to return, by id. 样本数" }),
+    explain: z
+      .boolean()
+      .default(false)
+      .meta({ description: "Also return the definition in words, its windows as dates and, for an empty or tiny audience, per-condition counts. 附带文字说明、时间窗日期及逐条件人数" }),
   })
   .meta({ id: "SegmentPreviewInput" });
-export const PreviewResult = z.object({ count: z.number().int(), sample: z.array(z.string()), elapsedMs: z.number(), asOf: z.string() });
+export const PreviewResult = z.object({ count: z.number().int(), sample: z.array(z.string()), elapsedMs: z.number(), asOf: z.string(), ...Explanation });
 
 export const SegmentInput = z.strictObject({
   name: z.string().min(1).max(200),
@@ -52,19 +57,21 @@ const view = (s: SegmentRow): z.infer<typeof SegmentView> => ({
 function compiled(ctx: Ctx, definition: unknown, asOf?: string) {
   const ws = getWorkspace(ctx.db, ctx.workspaceId);
   const at = asOf ? Date.parse(asOf) : ctx.now().getTime();
-  return { ...compileSegment(ctx.db, ws, parseDefinition(definition), at), at };
+  const def = parseDefinition(definition);
+  return { ...compileSegment(ctx.db, ws, def, at), at, def };
 }
 
 /** Who matches a definition: the count and the first user ids by id. */
 export function previewSegment(ctx: Ctx, input: z.input<typeof PreviewInput>): z.infer<typeof PreviewResult> {
   const q = PreviewInput.parse(input);
   const started = performance.now();
-  const { where, params, at } = compiled(ctx, q.definition, q.asOf);
+  const { where, params, at, def } = compiled(ctx, q.definition, q.asOf);
   const { n } = ctx.db.$client.prepare(`SELECT count(*) AS n FROM profiles p WHERE ${where}`).get(params) as { n: number };
   const sample = q.sample
     ? (ctx.db.$client.prepare(`SELECT p.user_id FROM profiles p WHERE ${where} ORDER BY p.user_id LIMIT ${q.sample}`).all(params) as { user_id: string }[]).map((r) => r.user_id)
     : [];
-  return { count: n, sample, elapsedMs: Math.round((performance.now() - started) * 100) / 100, asOf: new Date(at).toISOString() };
+  const explained = q.explain ? explainPreview(ctx, def, at, n) : {};
+  return { count: n, sample, elapsedMs: Math.round((performance.now() - started) * 100) / 100, asOf: new Date(at).toISOString(), ...explained };
 }
 
 function own(ctx: Ctx, id: string) {

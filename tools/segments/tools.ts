@@ -2,6 +2,13 @@ import { z } from "zod";
 import { defineTool } from "../tool.ts";
 import { PreviewInput, PreviewResult, SegmentInput, SegmentView, createSegment, listSegments, previewSegment } from "./index.ts";
 
+/**
+ * The route's input with one default changed: an agent should always show its work, while over
+ * HTTP explaining stays opt-in so the API's answer is unchanged. Overriding the default (rather than
+ * `explain ?? true` in run) matters because callers parse the input first, which fills in `false`.
+ */
+const PreviewToolInput = PreviewInput.extend({ explain: PreviewInput.shape.explain.unwrap().default(true) });
+
 export const segmentTools = [
   defineTool({
     name: "segments_preview",
@@ -9,7 +16,7 @@ export const segmentTools = [
       "统计分群人数并返回样本 / Count the users matching a segment definition (traits, behaviour in time windows, RFM class, lifecycle stage, scores) and return a sample of ids.",
     scope: "operator",
     sideEffect: "none",
-    input: PreviewInput,
+    input: PreviewToolInput,
     output: PreviewResult,
     run: (ctx, input) => previewSegment(ctx, input),
   }),
