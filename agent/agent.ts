@@ -76,7 +76,7 @@ export class OperatorAgent {
         ? { type: "approve" as const }
         : d.decision === "edit"
           ? { type: "edit" as const, editedAction: { name: pending.toolName, args: (d.input ?? pending.args) as Record<string, unknown> } }
-          : { type: "reject" as const, message: d.message ?? "操作员拒绝了此操作 / rejected by the operator" };
+          : { type: "reject" as const, message: `操作员拒绝了此操作 / rejected by the operator${d.message ? `: ${d.message}` : ""}` };
     appendMessage(ctx, pending.conversationId, { role: "operator", content: `[${status}] ${pending.toolName}${d.message ? `: ${d.message}` : ""}` });
     return this.run(ctx, pending.conversationId, new Command({ resume: { decisions: [decision] } }), onEvent);
   }

@@ -37,16 +37,30 @@ const Params = z.object({ id: z.string().min(1).max(64) });
 const SSE_NOTE =
   "Server-sent events by default: `token`, `tool_call`, `tool_result`, `approval`, then `done` with the result object. With `Accept: application/json`, one JSON object.";
 
-/** Answers with one JSON object, or streams the run as server-sent events, as the client asked. */
-function respond(c: any, run: (onEvent?: (e: AgentEvent) => void) => Promise<unknown>) {
+/**
+ * Answers with one JSON object, or streams the run as server-sent events, as the client asked.
+ * The run starts before the stream opens, so what it rejects up front (an unknown or foreign
+ * conversation or approval, an approval already decided) is the same error envelope in both modes
+ * rather than an empty 200 stream; events it emits meanwhile are buffered and then streamed.
+ */
+async function respond(c: any, run: (onEvent?: (e: AgentEvent) => void) => Promise<unknown>) {
   if ((c.req.header("accept") ?? "").includes("application/json")) return run().then((r) => c.json(r, 200));
+  const buffered: AgentEvent[] = [];
+  let write: ((e: AgentEvent) => void) | undefined;
+  let failed: { error: unknown } | undefined;
+  const running = run((e) => (write ? write(e) : buffered.push(e)));
+  running.catch((error) => (failed = { error }));
+  await new Promise((r) => setTimeout(r, 0));
+  if (failed) throw failed.error;
   return streamSSE(c, async (sse) => {
     let tokens = 0;
     const pending: Promise<unknown>[] = [];
-    const result = (await run((e) => {
+    write = (e) => {
       if (e.type === "token") tokens++;
       pending.push(sse.writeSSE({ event: e.type, data: JSON.stringify(e) }));
-    })) as { reply: string };
+    };
+    for (const e of buffered.splice(0)) write(e);
+    const result = (await running) as { reply: string };
     await Promise.all(pending);
     // The offline model answers in one piece; stream its reply as tokens all the same.
     if (!tokens) for (const piece of result.reply.match(/[\s\S]{1,16}/g) ?? []) await sse.writeSSE({ event: "token", data: JSON.stringify({ type: "token", text: piece }) });
