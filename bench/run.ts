@@ -1,10 +1,11 @@
+import { benchAgent, printAgentTable } from "./agent.ts";
 import { benchIngest } from "./ingest.ts";
 import { writeResult } from "./machine.ts";
 import { benchSegments } from "./segments.ts";
 
 /**
  * `npm run bench`: every benchmark, each writing its figures to bench/results/. `BENCH=ingest` or
- * `BENCH=segments` runs one; the segment benchmark keeps its demo database in bench/tmp.
+ * `BENCH=segments` or `BENCH=agent` runs one; the segment benchmark keeps its demo database in bench/tmp.
  */
 const only = process.env.BENCH?.split(",");
 if (!only || only.includes("ingest")) {
@@ -16,4 +17,10 @@ if (!only || only.includes("segments")) {
   const segments = await benchSegments();
   console.log(JSON.stringify(segments, null, 2));
   console.error("written:", writeResult(`segments-${segments.setup.users}`, segments));
+}
+if (!only || only.includes("agent")) {
+  const agent = await benchAgent();
+  console.log(JSON.stringify(agent, null, 2));
+  printAgentTable(agent);
+  console.error("written:", writeResult("agent", agent));
 }

@@ -11,6 +11,7 @@ import { EVENT_IMPORT_FORMATS, importEventsFile, type EventImportFormat } from "
 import { createKey, listKeys, revokeKey } from "../tools/keys/index.ts";
 import { recomputeProfiles } from "../tools/profiles/recompute.ts";
 import { ensureWorkspace, findWorkspaceByName } from "../tools/workspaces/index.ts";
+import { chat } from "./chat.ts";
 import { progressBar } from "./progress.ts";
 import { repoPrompts } from "../lib/promptFiles.ts";
 
@@ -22,6 +23,7 @@ const USAGE = `flywheel — 命令行 / command line (reads DATABASE_PATH, like 
   flywheel demo [--workspace demo] [--users 10000] [--days 180] [--seed 42]
   flywheel import --workspace NAME --format ndjson|csv|cdnow FILE
   flywheel profiles rebuild --workspace NAME     (RFM, lifecycle and CLV layers of every profile, as of today)
+  flywheel chat --workspace NAME [--message "..."]  (the operator agent in the terminal; LLM_BASE_URL/LLM_API_KEY/LLM_MODEL pick the model, else offline)
 `;
 
 class UsageError extends Error {}
@@ -65,6 +67,7 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
       days: { type: "string" },
       seed: { type: "string" },
       format: { type: "string" },
+      message: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -136,6 +139,10 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
       out(`rfm (${r.rfm.method}): ${r.rfm.distribution.map((d) => `${d.label} ${d.users}`).join(", ")}`);
       out(`lifecycle: ${Object.entries(r.lifecycle).map(([k, v]) => `${k} ${v}`).join(", ")}`);
       out(`clv: ${r.clv.customers} customers${"skipped" in r.clv && r.clv.skipped ? ` (${r.clv.skipped})` : ""}`);
+    } else if (cmd === "chat") {
+      const ctx = ctxFor(db, need(o.workspace, "--workspace"), false);
+      const llm = config.LLM_BASE_URL && config.LLM_MODEL ? { baseURL: config.LLM_BASE_URL, model: config.LLM_MODEL, ...(config.LLM_API_KEY ? { apiKey: config.LLM_API_KEY } : {}) } : undefined;
+      return await chat({ ctx, out, ...(llm ? { llm } : {}), ...(o.message !== undefined ? { message: o.message } : {}) });
     } else throw new UsageError(`未知命令 / unknown command: ${positionals.join(" ")}\n\n${USAGE}`);
     return 0;
   } catch (err) {
