@@ -1,3 +1,4 @@
+import os from "node:os";
 import { OperatorAgent } from "../agent/agent.ts";
 import { OfflineModel } from "../agent/offline/model.ts";
 import { openDb } from "../db/client.ts";
@@ -62,7 +63,7 @@ function pct(xs: number[], p: number): number {
 const r1 = (x: number) => Math.round(x * 10) / 10;
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
-type Sample = { turnMs: number; toolMs: number; modelMs: number; modelCalls: number; toolCalls: string[] };
+type Sample = { turnMs: number; toolMs: number; modelMs: number; turnCpuMs: number; toolCpuMs: number; modelCalls: number; toolCalls: string[] };
 
 function stats(samples: Sample[]) {
   const own = samples.map((s) => s.turnMs - s.toolMs);
@@ -75,6 +76,7 @@ function stats(samples: Sample[]) {
     medianModelMs: r2(median(model)!),
     p99ModelMs: r2(pct(model, 99)),
     medianToolMs: r2(median(samples.map((s) => s.toolMs))!),
+    medianCpuExclToolsMs: r2(median(samples.map((s) => s.turnCpuMs - s.toolCpuMs))!),
   };
 }
 
@@ -90,14 +92,21 @@ export async function benchAgent() {
 
   // Tool work: every ToolDef's run, timed.
   let toolMs = 0;
+  let toolCpuMs = 0;
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
   const tools: ToolDef[] = TOOLS.map((def) => ({
     ...def,
     run: (c: Ctx, input: unknown) => {
       const s = performance.now();
+      const sc = cpu();
       try {
         return def.run(c, input);
       } finally {
         toolMs += performance.now() - s;
+        toolCpuMs += cpu() - sc;
       }
     },
   }));
@@ -123,15 +132,17 @@ export async function benchAgent() {
       for (const conv of CONVERSATIONS) {
         let conversationId: string | undefined;
         for (const message of conv) {
-          toolMs = modelMs = modelCalls = 0;
+          toolMs = toolCpuMs = modelMs = modelCalls = 0;
           t = performance.now();
+          const c0 = cpu();
           const r = await agent.chat(ctx, { ...(conversationId ? { conversationId } : {}), message });
           const turnMs = performance.now() - t;
+          const turnCpuMs = cpu() - c0;
           conversationId = r.conversationId;
           if (r.pendingApproval) errors.push(`${message}: paused for approval of ${r.pendingApproval.tool}`);
           if (run === 0) continue; // warm-up
           const list = byRequest.get(message) ?? [];
-          list.push({ turnMs, toolMs, modelMs, modelCalls, toolCalls: r.toolCalls.map((c) => `${c.name}${c.status === "ok" ? "" : `:${c.status}`}`) });
+          list.push({ turnMs, toolMs, modelMs, turnCpuMs, toolCpuMs, modelCalls, toolCalls: r.toolCalls.map((c) => `${c.name}${c.status === "ok" ? "" : `:${c.status}`}`) });
           byRequest.set(message, list);
         }
       }
@@ -161,7 +172,8 @@ export async function benchAgent() {
       reportedRuns: RUNS - 1,
       setupSeconds: r1(setupSeconds),
       method:
-        "turn = OperatorAgent.chat wall time; tool = sum of ToolDef.run calls in the turn; model = sum of OfflineModel._generate calls in the turn; own = turn − tool. First run is warm-up.",
+        "turn = OperatorAgent.chat wall time; tool = sum of ToolDef.run calls in the turn; model = sum of OfflineModel._generate calls in the turn; own = turn − tool; cpu = process.cpuUsage (user+system, all threads) of the turn minus that of its tool runs, a check on wall time when the machine is busy. First run is warm-up.",
+      loadAverage: os.loadavg().map(r2),
     },
     overall: { ...overall, underTarget: overall.medianExclToolsMs < TARGET_MS },
     requests,
@@ -185,9 +197,9 @@ export function printAgentTable(r: Awaited<ReturnType<typeof benchAgent>>) {
     return out + " ".repeat(w - width);
   };
   const num = (x: number) => x.toFixed(1).padStart(8);
-  console.error(`${cut("request")}${"turn".padStart(8)}${"−tool".padStart(8)}${"p99".padStart(8)}${"model".padStart(8)}${"p99".padStart(8)}${"tool".padStart(8)}  tools`);
+  console.error(`${cut("request")}${"turn".padStart(8)}${"−tool".padStart(8)}${"p99".padStart(8)}${"model".padStart(8)}${"p99".padStart(8)}${"tool".padStart(8)}${"cpu−t".padStart(8)}  tools`);
   for (const x of rows)
-    console.error(`${cut(x.request)}${num(x.medianTurnMs)}${num(x.medianExclToolsMs)}${num(x.p99ExclToolsMs)}${num(x.medianModelMs)}${num(x.p99ModelMs)}${num(x.medianToolMs)}  ${x.tools.join(",")}`);
+    console.error(`${cut(x.request)}${num(x.medianTurnMs)}${num(x.medianExclToolsMs)}${num(x.p99ExclToolsMs)}${num(x.medianModelMs)}${num(x.p99ModelMs)}${num(x.medianToolMs)}${num(x.medianCpuExclToolsMs)}  ${x.tools.join(",")}`);
   console.error(`(ms; medians and p99 over ${r.setup.reportedRuns} runs; target: median turn − tool < ${r.targets.medianExclToolsMs} ms → ${r.overall.underTarget ? "met" : "NOT met"})`);
 }
 
