@@ -43,6 +43,9 @@ export function toolGuard(defs: readonly ToolDef[]) {
   const gated = new Set(defs.filter((d) => d.sideEffect !== "none").map((d) => d.name));
   return createMiddleware({
     name: "FlywheelToolGuard",
+    // Hooks (beforeModel) see only the context keys a middleware declares; without this their
+    // runtime.context is {} and the retry limit never ends a turn. z.custom keeps the reference.
+    contextSchema: z.object({ turn: z.custom<RunContext["turn"]>().optional() }),
     wrapToolCall: async (request, handler) => {
       try {
         return await handler(request);
