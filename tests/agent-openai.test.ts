@@ -128,7 +128,7 @@ const INVALID = { definition: { performed: "play_song", times: { op: "most", val
 const VALID = { definition: { performed: "play_song", times: { op: "gte", value: 3 } } };
 
 const here = dirname(fileURLToPath(import.meta.url));
-const SYSTEM_MD = readFileSync(join(here, "..", "prompts", "operator", "system.md"), "utf8");
+const SYSTEM_MD = repoPrompts.text("operator/system.md");
 
 /** The last message of a request, and its tool messages. */
 const toolMessages = (r: ChatRequest) => r.messages.filter((m) => m.role === "tool");

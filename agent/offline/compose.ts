@@ -45,7 +45,7 @@ export function composer(prompts: Prompts, lang: Lang) {
         case "retention": {
           const c = (out.cohorts as Rec[]).at(0);
           const parts = c ? Object.entries(c.retention as Rec).map(([n, v]) => `D${n} ${pct((v as Rec)?.rate ?? v)}`) : [];
-          return `${zh ? "留存" : "Retention"}${range}: ${(out.cohorts as Rec[]).length} ${zh ? "个同期群" : "cohorts"}${c ? `; ${c.cohort} (${c.users}${zh ? " 人" : " users"}): ${parts.join(", ")}` : ""}`;
+          return `${zh ? "留存" : "Retention"}${range}${c ? `: ${zh ? "首个同期群" : "first cohort"} ${c.cohort} (${c.users}${zh ? " 人" : " users"}): ${parts.join(", ")}` : ""}`;
         }
         case "paths":
           return [`${zh ? `「${out.event}」之后` : `After ${out.event}`}${range}:`, ...(out.next as Rec[]).slice(0, 5).map((x) => `  ${x.event}: ${x.count} (${pct(x.share)})`)].join("\n");

@@ -83,7 +83,7 @@ export class OfflineModel extends BaseChatModel {
     if (!ToolMessage.isInstance(last)) return answer("");
     if (last.name === "catalog" && last.status !== "error") {
       const cat = json(last) as Catalog;
-      const { u, scan } = understand(operator, loadLexicon(this.prompts), cat, previousAudience(messages.slice(0, h)));
+      const { u, scan } = understand(operator, loadLexicon(this.prompts), cat, previousAudience(messages.slice(0, h)), previousCall(messages.slice(0, h), ["analytics"]));
       const trace = { lang, phrases: scan.mentions.map((m) => ({ text: m.text, source: m.source })), unknown: scan.unknown, understood: u.action };
       const c = callFor(u);
       if (c) return call(c.name, c.args, trace);
@@ -116,6 +116,17 @@ export class OfflineModel extends BaseChatModel {
         return answer(text(last).slice(0, 500));
     }
   }
+}
+
+/** The input of the latest call of one of these tools, for follow-ups such as "change it to the last 60 days". */
+function previousCall(history: BaseMessage[], names: string[]): Record<string, unknown> | undefined {
+  for (let i = history.length - 1; i >= 0; i--) {
+    const m = history[i]!;
+    if (!AIMessage.isInstance(m)) continue;
+    const c = (m.tool_calls ?? []).find((x) => names.includes(x.name) || x.name === "segments_preview");
+    if (c) return names.includes(c.name) ? (c.args as Record<string, unknown>) : undefined;
+  }
+  return undefined;
 }
 
 /** The audience the conversation last looked at: the definition of its latest preview or save. */

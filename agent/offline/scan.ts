@@ -1,7 +1,7 @@
 import { cut } from "jieba-wasm";
 import { findNumbers, toHalfWidth } from "./numerals.ts";
 import { findTimeWindows, type TimeMatch } from "./time.ts";
-import { bindName, bindValue, type Catalog, type Lexicon } from "./lexicon.ts";
+import { bindName, bindValue, squash, type Catalog, type Lexicon } from "./lexicon.ts";
 
 /** One recognised phrase of the operator's message, with where it came from (the trace). */
 export type Mention = { start: number; end: number; text: string; source: string } & (
@@ -20,7 +20,7 @@ export type Mention = { start: number; end: number; text: string; source: string
 type Kind = Mention extends infer M ? (M extends { k: infer K } ? K : never) : never;
 type Entry = { phrase: string; make: () => Omit<Mention, "start" | "end" | "text"> };
 
-export type Scan = { text: string; lang: "zh" | "en"; mentions: Mention[]; unknown: string[]; genreProperty?: string; playEvent?: string };
+export type Scan = { text: string; lang: "zh" | "en"; mentions: Mention[]; unknown: string[]; genreProperty?: string; playEvent?: string; genreProps: Record<string, string> };
 
 const isWordChar = (c: string | undefined) => !!c && /[a-z0-9_]/i.test(c);
 const CJK = /[\u4e00-\u9fff]/;
@@ -61,12 +61,18 @@ function phraseTable(lex: Lexicon, cat: Catalog) {
   }
   const play = lex.events.find((e) => e.concept === "play");
   const playEvent = play && bindName(eventNames, play.names, play.zh)?.name;
-  const props = cat.events.find((e) => e.name === playEvent)?.properties ?? [];
-  const genreProperty = bindName(props.map((p) => p.name), lex.genres.property)?.name;
-  const genreValues = props.find((p) => p.name === genreProperty)?.topValues.map((v) => v.value) ?? [];
+  // Which property holds the genre, per event (plays and likes both carry it in the demo).
+  const genreProps: Record<string, string> = {};
+  for (const e of cat.events) {
+    const g = bindName(e.properties.map((p) => p.name), lex.genres.property)?.name;
+    if (g) genreProps[e.name] = g;
+  }
+  const genreProperty = playEvent ? genreProps[playEvent] : undefined;
+  const genreValues = cat.events.find((e) => e.name === playEvent)?.properties.find((p) => p.name === genreProperty)?.topValues.map((v) => v.value) ?? [];
   for (const g of lex.genres.values) {
-    const value = (genreValues.find((v) => typeof v === "string" && v.toLowerCase() === g.value) as string | undefined) ?? g.value;
-    add([...(g.zh ?? []), ...(g.en ?? [])], () => ({ k: "genre", value, source: `lexicon genres.${g.value}` }));
+    const names = [g.value, ...(g.en ?? []), ...(g.zh ?? [])].map((x) => squash(x));
+    const value = (genreValues.find((v) => typeof v === "string" && names.includes(squash(v))) as string | undefined) ?? g.value;
+    add([...(g.zh ?? []), ...(g.en ?? [])], () => ({ k: "genre", value, source: `lexicon genres.${g.value} → ${JSON.stringify(value)}` }));
   }
   for (const [id, w] of Object.entries(lex.rfm)) add([...(w.zh ?? []), ...(w.en ?? [])], () => ({ k: "rfm", id, source: `lexicon rfm.${id}` }));
   for (const [id, w] of Object.entries(lex.lifecycle)) add([...(w.zh ?? []), ...(w.en ?? [])], () => ({ k: "life", id, source: `lexicon lifecycle.${id}` }));
@@ -78,7 +84,7 @@ function phraseTable(lex: Lexicon, cat: Catalog) {
   const byFirst = new Map<string, Entry[]>();
   for (const e of entries) (byFirst.get(e.phrase[0]!) ?? byFirst.set(e.phrase[0]!, []).get(e.phrase[0]!)!).push(e);
   for (const list of byFirst.values()) list.sort((a, b) => b.phrase.length - a.phrase.length);
-  return { byFirst, genreProperty, playEvent };
+  return { byFirst, genreProperty, playEvent, genreProps };
 }
 
 const tables = new WeakMap<Catalog, ReturnType<typeof phraseTable>>();
@@ -93,9 +99,11 @@ function ages(text: string, lex: Lexicon, cat: Catalog, taken: (s: number, e: nu
   const re = /(?:aged\s*)?(\d{2})\s*(?:-|到|至|~|—|to)\s*(\d{2})\s*(?:岁|years?(?: old)?)?|(\d{2})\s*(?:岁以上|岁及以上|\+|\s*and over|\s*or older)/gi;
   for (const m of text.matchAll(re)) {
     const want = m[3] ? `${m[3]}+` : `${m[1]}-${m[2]}`;
-    const v = values.find((x) => x.replace(/\s/g, "") === want);
-    if (!v || taken(m.index!, m.index! + m[0].length)) continue;
-    out.push({ k: "trait", key, concept: "age", values: [v], start: m.index!, end: m.index! + m[0].length, text: m[0], source: `age band ${want} → ${key}=${JSON.stringify(v)}` });
+    const lower = (x: string) => Number(/^\d+/.exec(x)?.[0] ?? NaN);
+    // "35岁以上" is every band that starts at 35 or later.
+    const vs = m[3] ? values.filter((x) => lower(x) >= Number(m[3])) : values.filter((x) => x.replace(/\s/g, "") === want);
+    if (!vs.length || taken(m.index!, m.index! + m[0].length)) continue;
+    out.push({ k: "trait", key, concept: "age", values: vs, start: m.index!, end: m.index! + m[0].length, text: m[0], source: `age band ${want} → ${key} in ${JSON.stringify(vs)}` });
   }
   return out;
 }
@@ -152,7 +160,7 @@ export function scan(message: string, lex: Lexicon, cat: Catalog): Scan {
     .map((w) => w.trim())
     .filter((w) => (CJK.test(w) ? w.length >= 2 : /^[a-z][a-z_-]{3,}$/.test(w)));
   const lang = CJK.test(message) ? "zh" : "en";
-  return { text, lang, mentions: mentions.filter((m) => m.k !== "filler"), unknown, genreProperty: table.genreProperty, playEvent: table.playEvent };
+  return { text, lang, mentions: mentions.filter((m) => m.k !== "filler"), unknown, genreProperty: table.genreProperty, playEvent: table.playEvent, genreProps: table.genreProps };
 }
 
 export const isKind = <K extends Kind>(m: Mention | undefined, k: K): m is Extract<Mention, { k: K }> => m?.k === k;

@@ -4,6 +4,8 @@ import { isKind, scan, type Mention, type Scan } from "./scan.ts";
 
 type Node = SegmentNode & Record<string, unknown>;
 const CMP = new Set(["gte", "gt", "lte", "lt", "eq"]);
+/** Words that say the number is money spent, not a count: 消费满300, spent at least 300. */
+const SPEND = /消费|花|spent|spend|spending/;
 
 /** What the operator asked for, decided by code from the phrases found. */
 export type Understanding =
@@ -29,6 +31,14 @@ function conditions(s: Scan): Node[] {
     return isKind(later, "time") ? later.m.window : undefined;
   };
   // A comparison and a number near position i (before the next condition), e.g. 两次以上, at least 3 times.
+  const usedGenres = new Set<number>();
+  // "至少3次购买", "at least 3 orders": the number just before the event.
+  const countBefore = (i: number) => {
+    const n = ms[i - 1];
+    if (!isKind(n, "num") || !(n.unit === undefined || n.unit === "times" || n.unit === "item")) return undefined;
+    const w = ms[i - 2];
+    return { op: isKind(w, "word") && CMP.has(w.w) ? w.w : "gte", value: n.value };
+  };
   const countAfter = (i: number, unit: (u?: string) => boolean) => {
     for (let j = i + 1; j < ms.length; j++) {
       const m = ms[j]!;
@@ -42,9 +52,12 @@ function conditions(s: Scan): Node[] {
     }
     return undefined;
   };
+  let exclude = false;
+  let never = false;
   const push = (node: Node, at: number) => {
-    const n = negate ? ({ not: node } as Node) : node;
+    const n = negate || exclude ? ({ not: node } as Node) : node;
     negate = false;
+    never = false;
     const prev = nodes.at(-1);
     if (orNext && prev) {
       prev.node = ("or" in prev.node ? { or: [...(prev.node.or as Node[]), n] } : { or: [prev.node, n] }) as Node;
@@ -55,7 +68,10 @@ function conditions(s: Scan): Node[] {
     const m = ms[i]!;
     if (isKind(m, "time")) lastTime = m;
     else if (isKind(m, "word")) {
-      if (m.w === "not" || m.w === "exclude") negate = true;
+      if (m.w === "not") negate = true;
+      else if (m.w === "never") negate = never = true;
+      // "排除三线和四线城市": everything after an exclusion is excluded.
+      else if (m.w === "exclude") exclude = true;
       else if (m.w === "or") orNext = true;
       else if (m.w === "activity" || m.w === "inactivity") {
         const w = windowOf(i);
@@ -73,17 +89,23 @@ function conditions(s: Scan): Node[] {
       if (isKind(ms[i + 1], "word") && ["activityDrop", "activityRise"].includes((ms[i + 1] as { w: string }).w)) continue;
       const node: Node = { performed: m.name } as Node;
       const w = windowOf(i);
-      if (w) node.within = w;
-      const times = countAfter(i, (u) => u === "times");
+      // 从未/never: ever, whatever window was said before.
+      if (w && !never) node.within = w;
+      const spend = SPEND.test(m.text);
+      const sum = countAfter(i, (u) => u === "yuan" || (spend && u === undefined));
+      const times = spend && sum ? undefined : countAfter(i, (u) => u === undefined || u === "times" || u === "people" || u === "item") ?? countBefore(i);
       if (times && !negate) node.times = { op: times.op, value: times.value };
-      const sum = countAfter(i, (u) => u === "yuan");
       if (sum && !negate) node.sum = { op: sum.op, value: sum.value };
-      const near = ms.slice(Math.max(0, i - 2), i + 3).find((x) => x.k === "genre");
-      if (isKind(near, "genre") && s.genreProperty && m.name === s.playEvent) node.where = [{ property: s.genreProperty, op: "eq", value: near.value }];
+      const prop = s.genreProps[m.name];
+      const near = isKind(ms[i + 1], "genre") ? ms[i + 1] : isKind(ms[i - 1], "genre") ? ms[i - 1] : undefined;
+      if (isKind(near, "genre") && prop) {
+        node.where = [{ property: prop, op: "eq", value: near.value }];
+        usedGenres.add(near.start);
+      }
       push(node, m.start);
     } else if (isKind(m, "genre")) {
-      const near = ms.slice(Math.max(0, i - 2), i + 3).some((x) => isKind(x, "event") && x.name === s.playEvent);
-      if (near || !s.playEvent || !s.genreProperty) continue;
+      const next = ms[i + 1];
+      if (usedGenres.has(m.start) || (isKind(next, "event") && s.genreProps[next.name]) || !s.playEvent || !s.genreProperty) continue;
       const node: Node = { performed: s.playEvent, where: [{ property: s.genreProperty, op: "eq", value: m.value }] } as Node;
       const w = windowOf(i);
       if (w) node.within = w;
@@ -94,7 +116,12 @@ function conditions(s: Scan): Node[] {
       const key = m.k === "rfm" ? "rfm" : "lifecycle";
       const prev = nodes.at(-1)?.node as Record<string, string[]> | undefined;
       // 重要价值和重要发展客户: one node listing both.
-      if (prev && key in prev && nodes.at(-1)!.at >= (ms[i - 2]?.start ?? -1)) prev[key] = [...prev[key]!, m.id];
+      const between = ms[i - 1];
+      const joined = !!prev && key in prev && (ms[i - 1]?.k === m.k || (isKind(between, "word") && (between.w === "or" || between.w === "and") && ms[i - 2]?.k === m.k));
+      if (joined) {
+        prev![key] = [...prev![key]!, m.id];
+        orNext = false;
+      }
       else push({ [key]: [m.id] } as Node, m.start);
     } else if (isKind(m, "score")) {
       const around = ms.slice(Math.max(0, i - 3), i + 4);
@@ -148,7 +175,15 @@ function refine(prev: SegmentNode, s: Scan, fresh: Node[]): SegmentNode | undefi
     const nonTime = fresh.filter((n) => !("performed" in n));
     return nonTime.length ? andOf([...flat(rewindow(prev, time.m.window) as Node), ...nonTime]) : rewindow(prev, time.m.window);
   }
-  if (!fresh.length) return time && isKind(time, "time") ? rewindow(prev, time.m.window) : undefined;
+  if (!fresh.length) {
+    // 改成爵士: a genre alone swaps the genre of the audience's behaviour.
+    const genre = s.mentions.find((m) => m.k === "genre");
+    if (isKind(genre, "genre") && JSON.stringify(prev).includes('"where"')) return JSON.parse(JSON.stringify(prev).replace(/("where":\[\{"property":"[^"]+","op":"eq","value":)"[^"]*"/g, `$1${JSON.stringify(genre.value)}`));
+    return time && isKind(time, "time") ? rewindow(prev, time.m.window) : undefined;
+  }
+  // "of those, who also bought": new behaviour without its own window takes the audience's window.
+  const inherited = /"within":(\{[^}]*\})/.exec(JSON.stringify(prev))?.[1];
+  if (!time && inherited) for (const f of fresh) if ("performed" in f && !("within" in f)) f.within = JSON.parse(inherited);
   const kept = flat(prev).filter((p) => !fresh.some((f) => subject(f) === subject(p) && !("not" in f)));
   return andOf([...kept, ...fresh]);
 }
@@ -162,8 +197,10 @@ const THEMES: Record<string, string> = { themeWinback: "winback", themePromotion
  * Reads one operator message against the lexicon and the workspace's catalog. `previous` is the
  * last audience of the conversation, which follow-ups refine.
  */
-export function understand(message: string, lex: Lexicon, cat: Catalog, previous?: SegmentNode): { u: Understanding; scan: Scan } {
-  const s = scan(message, lex, cat);
+export function understand(message: string, lex: Lexicon, cat: Catalog, previous?: SegmentNode, lastAnalytics?: Record<string, unknown>): { u: Understanding; scan: Scan } {
+  // A name the operator gives ("命名为高价值女性") is a name, not more conditions.
+  const named = /(?:命名为|名为|叫做|取名为?|named|called)\s*[「“"']?([^」”"'。，,.]+)/i.exec(message);
+  const s = scan(named ? message.slice(0, named.index) : message, lex, cat);
   const ms = s.mentions;
   const intents = new Set(ms.filter((m) => isKind(m, "intent")).map((m) => (m as { w: string }).w));
   const time = ms.find((m) => m.k === "time");
@@ -177,19 +214,23 @@ export function understand(message: string, lex: Lexicon, cat: Catalog, previous
 
   const fresh = conditions(s);
   const firstWord = ms.find((m) => m.k !== "time");
-  const followUp = !!previous && (ms.some((m) => isKind(m, "word") && FOLLOW.has(m.w) && m.start <= 2) || (isKind(firstWord, "word") && FOLLOW.has(firstWord.w)) || (!fresh.length && !!time) || /^(那|其中|这些|这批|among|of them|those)/i.test(message.trim()));
-  const definition = followUp ? refine(previous!, s, fresh) : fresh.length ? andOf(fresh) : undefined;
+  const followUp = (!!previous || !!lastAnalytics) && (ms.some((m) => isKind(m, "word") && FOLLOW.has(m.w) && m.start <= 2) || (isKind(firstWord, "word") && FOLLOW.has(firstWord.w)) || (!fresh.length && !!time) || /^(那|其中|这些|这批|among|of them|those)/i.test(message.trim()));
+  const definition = followUp && previous ? refine(previous, s, fresh) : fresh.length ? andOf(fresh) : undefined;
 
-  const channel = CHANNELS.find((c) => intents.has(c));
+  const channel = (ms.find((m) => isKind(m, "intent") && CHANNELS.includes(m.w)) as { w: string } | undefined)?.w;
   if (channel && (intents.has("copy") || ms.some((m) => isKind(m, "num")))) {
-    const n = ms.find((m) => isKind(m, "num") && (m.unit === undefined || m.unit === "item")) as { value: number } | undefined;
-    const theme = Object.entries(THEMES).find(([k]) => intents.has(k))?.[1];
+    const nums = ms.filter((m) => isKind(m, "num") && (m.unit === undefined || m.unit === "item")) as Extract<Mention, { k: "num" }>[];
+    // "写一条短信，出3个版本": the count of variants is the number before 版/versions, if there is one.
+    const cn = /([一二两三四五12345])\s*(?:个)?(?:版本|版)/.exec(s.text)?.[1];
+    const n = nums.find((m) => /^\s*(个)?(版|variant|version|option)/i.test(s.text.slice(m.end))) ?? (cn ? { value: "一二两三四五".indexOf(cn) >= 0 ? [1, 2, 2, 3, 4, 5]["一二两三四五".indexOf(cn)]! : Number(cn) } : nums[0]);
     const audience = definition ?? previous;
-    return { u: { action: "copy", input: { channel, variants: Math.min(5, Math.max(1, n?.value ?? 3)), language: s.lang, ...(theme ? { theme } : {}), ...(audience ? { audience: { definition: audience } } : {}) } }, scan: s };
+    const lapsed = audience && /churned|dormant|notPerformed|"not"|lastActive/.test(JSON.stringify(audience));
+    const theme = Object.entries(THEMES).find(([k]) => intents.has(k))?.[1] ?? (lapsed ? "winback" : "promotion");
+    return { u: { action: "copy", input: { channel, theme, variants: Math.min(5, Math.max(1, n?.value ?? 3)), language: s.lang, ...(audience ? { definition: audience } : {}) } }, scan: s };
   }
-  if (intents.has("save") && (definition ?? previous)) {
-    const named = /(?:命名为|名为|叫做|叫|取名|named|called|as)\s*[「“"']?([^」”"'。，,.]+)/i.exec(message);
-    return { u: { action: "save", input: { name: (named?.[1] ?? `分群 ${cat.today}`).trim().slice(0, 200), definition: (definition ?? previous)! } }, scan: s };
+  if (intents.has("save") && (previous ?? definition)) {
+    const audience = (fresh.length && !previous ? definition : previous)!;
+    return { u: { action: "save", input: { name: (named?.[1] ?? `分群 ${cat.today}`).trim().slice(0, 200), definition: audience } }, scan: s };
   }
   const kind = Object.entries(ANALYSES).find(([k]) => intents.has(k))?.[1];
   if (kind && !(kind === "rfm" || kind === "lifecycle" ? hasClass : false)) {
@@ -205,6 +246,7 @@ export function understand(message: string, lex: Lexicon, cat: Catalog, previous
     if (kind === "retention" || kind === "trend") return { u: { action: "analytics", input: { kind, range } }, scan: s };
     return { u: { action: "analytics", input: { kind } }, scan: s };
   }
+  if (lastAnalytics && !fresh.length && isKind(time, "time") && (followUp || intents.size === 0)) return { u: { action: "analytics", input: { ...lastAnalytics, range: time.m.window } }, scan: s };
   if (definition) return { u: { action: "preview", definition, followUp }, scan: s };
   return { u: { action: "unknown", reason: ms.length ? "no_condition" : "nothing_recognised" }, scan: s };
 }
