@@ -7,7 +7,7 @@ import { silentLogger } from "../lib/log.ts";
 import { loadDemo } from "../scripts/demo/load.ts";
 import { loadConfig } from "../server/config.ts";
 import type { Ctx } from "../tools/context.ts";
-import { EVENT_IMPORT_FORMATS, importEventsFile, type EventImportFormat } from "../tools/imports/events.ts";
+import { EVENT_IMPORT_FORMATS, importEventsFile, type EventImportFormat } from "./importEvents.ts";
 import { createKey, listKeys, revokeKey } from "../tools/keys/index.ts";
 import { recomputeProfiles } from "../tools/profiles/recompute.ts";
 import { ensureWorkspace, findWorkspaceByName } from "../tools/workspaces/index.ts";

@@ -1,12 +1,12 @@
 import { createReadStream, readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { createInterface } from "node:readline";
-import { csvRecords, csvValue } from "../../lib/csv.ts";
-import { dayStartMs } from "../../lib/time.ts";
-import type { Ctx } from "../context.ts";
-import { ingestEvents } from "../events/ingest.ts";
-import { MAX_EVENTS_PER_REQUEST } from "../events/schema.ts";
-import { getWorkspace } from "../workspaces/index.ts";
+import { csvRecords, csvValue } from "../lib/csv.ts";
+import { dayStartMs } from "../lib/time.ts";
+import type { Ctx } from "../tools/context.ts";
+import { ingestEvents } from "../tools/events/ingest.ts";
+import { MAX_EVENTS_PER_REQUEST } from "../tools/events/schema.ts";
+import { getWorkspace } from "../tools/workspaces/index.ts";
 
 export const EVENT_IMPORT_FORMATS = ["ndjson", "csv", "cdnow"] as const;
 export type EventImportFormat = (typeof EVENT_IMPORT_FORMATS)[number];
