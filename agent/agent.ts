@@ -11,7 +11,7 @@ import { DbCheckpointer } from "./checkpointer.ts";
 import { appendMessage, approvalOf, claimApproval, ownConversation, recordApproval, startConversation } from "./conversations.ts";
 import { pickModel, type LlmSettings, type ModelInfo } from "./model.ts";
 import { agentTools, toolGuard, type RunContext } from "./tools.ts";
-import { currentTurn, replyOf, toolCallsOf, traceOf, type ToolCallView } from "./transcript.ts";
+import { currentTurn, parseContent, replyOf, toolCallsOf, traceOf, type ToolCallView } from "./transcript.ts";
 
 export type AgentEvent =
   | { type: "token"; text: string }
@@ -93,7 +93,7 @@ export class OperatorAgent {
       } else for (const update of Object.values(chunk ?? {}) as { messages?: BaseMessage[] }[]) {
         for (const m of update?.messages ?? []) {
           if (AIMessage.isInstance(m)) for (const c of m.tool_calls ?? []) onEvent({ type: "tool_call", id: c.id ?? "", name: c.name, input: c.args });
-          if (ToolMessage.isInstance(m)) onEvent({ type: "tool_result", id: m.tool_call_id, name: m.name ?? "", status: m.status ?? "success", output: safeJson(m.content) });
+          if (ToolMessage.isInstance(m)) onEvent({ type: "tool_result", id: m.tool_call_id, name: m.name ?? "", status: m.status ?? "success", output: parseContent(m.content) });
         }
       }
     }
@@ -118,14 +118,5 @@ export class OperatorAgent {
     appendMessage(ctx, conversationId, { role: "agent", content: reply, toolCalls, cards });
     const trace = traceOf(turn);
     return { conversationId, model: this.info, reply, toolCalls, cards, ...(pendingApproval ? { pendingApproval } : {}), ...(trace ? { trace } : {}) };
-  }
-}
-
-function safeJson(s: unknown) {
-  if (typeof s !== "string") return s;
-  try {
-    return JSON.parse(s);
-  } catch {
-    return s;
   }
 }

@@ -27,7 +27,8 @@ export function appendMessage(ctx: Ctx, conversationId: string, m: { role: "oper
   ctx.db.update(agentConversations).set({ updatedAt: now }).where(eq(agentConversations.id, conversationId)).run();
 }
 
-const approvalView = (a: ApprovalRow) => ({
+/** An approval as the API shows it. */
+export const approvalOf = (a: ApprovalRow) => ({
   id: a.id,
   tool: a.toolName,
   input: a.args,
@@ -50,7 +51,7 @@ export function getConversation(ctx: Ctx, id: string) {
     createdAt: iso(c.createdAt),
     updatedAt: iso(c.updatedAt),
     messages: messages.map((m) => ({ role: m.role, content: m.content, toolCalls: m.toolCalls, cards: m.cards, createdAt: iso(m.createdAt) })),
-    approvals: approvals.map(approvalView),
+    approvals: approvals.map(approvalOf),
   };
 }
 
@@ -68,7 +69,7 @@ export function listConversations(ctx: Ctx, limit = 50) {
 export function recordApproval(ctx: Ctx, conversationId: string, toolName: string, args: unknown) {
   const id = newId("apr");
   ctx.db.insert(agentApprovals).values({ id, workspaceId: ctx.workspaceId, conversationId, toolName, args, status: "pending", createdAt: ctx.now().getTime() }).run();
-  return approvalView(ctx.db.select().from(agentApprovals).where(eq(agentApprovals.id, id)).get()!);
+  return approvalOf(ctx.db.select().from(agentApprovals).where(eq(agentApprovals.id, id)).get()!);
 }
 
 /** The pending approval, claimed for a decision in one statement, so two decisions never both apply. */
@@ -85,4 +86,3 @@ export function claimApproval(ctx: Ctx, id: string, decision: { status: "approve
   return claimed;
 }
 
-export const approvalOf = approvalView;

@@ -2,10 +2,9 @@ import { AIMessage, ToolMessage } from "@langchain/core/messages";
 import { ToolInputParsingException } from "@langchain/core/tools";
 import { createMiddleware, tool } from "langchain";
 import { z } from "zod";
-import { ApiError } from "../lib/errors.ts";
+import { ApiError, bi } from "../lib/errors.ts";
 import type { Ctx } from "../tools/context.ts";
 import type { ToolDef } from "../tools/tool.ts";
-import { bi } from "../lib/errors.ts";
 
 /** What one agent invocation carries: the operator's workspace context and this turn's counters. */
 export type RunContext = { ctx: Ctx; turn: { invalidInputs: number } };

@@ -2,7 +2,8 @@ import { AIMessage, HumanMessage, ToolMessage, type BaseMessage } from "@langcha
 
 export type ToolCallView = { id: string; name: string; input: unknown; output: unknown; status: "ok" | "error" | "pending" | "rejected" };
 
-const parse = (s: unknown) => {
+/** A tool message's content as the JSON it holds, or as it is when it is not JSON. */
+export const parseContent = (s: unknown) => {
   if (typeof s !== "string") return s;
   try {
     return JSON.parse(s);
@@ -10,6 +11,9 @@ const parse = (s: unknown) => {
     return s;
   }
 };
+
+/** A message's text, whether its content is a string or a list of parts. */
+export const messageText = (m: BaseMessage) => (typeof m.content === "string" ? m.content : m.content.map((p) => ("text" in p ? p.text : "")).join(""));
 
 /** Messages since the operator's last message: the current turn, however many runs it took. */
 export function currentTurn(messages: readonly BaseMessage[]): BaseMessage[] {
@@ -29,7 +33,7 @@ export function toolCallsOf(turn: readonly BaseMessage[], pendingIds: ReadonlySe
       const id = c.id ?? "";
       const r = results.get(id);
       const status = r ? (r.status === "error" ? (/rejected|拒绝/i.test(String(r.content)) ? "rejected" : "error") : "ok") : pendingIds.has(id) ? "pending" : "error";
-      calls.push({ id, name: c.name, input: c.args, output: r ? parse(r.content) : null, status });
+      calls.push({ id, name: c.name, input: c.args, output: r ? parseContent(r.content) : null, status });
     }
   }
   return calls;
@@ -39,7 +43,7 @@ export function toolCallsOf(turn: readonly BaseMessage[], pendingIds: ReadonlySe
 export function replyOf(turn: readonly BaseMessage[]): string {
   for (let i = turn.length - 1; i >= 0; i--) {
     const m = turn[i]!;
-    if (AIMessage.isInstance(m) && !m.tool_calls?.length) return typeof m.content === "string" ? m.content : m.content.map((p) => ("text" in p ? p.text : "")).join("");
+    if (AIMessage.isInstance(m) && !m.tool_calls?.length) return messageText(m);
   }
   return "";
 }

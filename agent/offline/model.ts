@@ -3,17 +3,15 @@ import { AIMessage, HumanMessage, ToolMessage, type BaseMessage } from "@langcha
 import type { ChatResult } from "@langchain/core/outputs";
 import type { Prompts } from "../../lib/prompts.ts";
 import type { SegmentNode } from "../../tools/segments/schema.ts";
+import { messageText, parseContent } from "../transcript.ts";
 import { composer } from "./compose.ts";
 import { loadLexicon, type Catalog } from "./lexicon.ts";
 import { understand, type Understanding } from "./understand.ts";
 
-const text = (m: BaseMessage) => (typeof m.content === "string" ? m.content : m.content.map((p) => ("text" in p ? p.text : "")).join(""));
+const text = messageText;
 const json = (m: BaseMessage) => {
-  try {
-    return JSON.parse(text(m));
-  } catch {
-    return undefined;
-  }
+  const v = parseContent(text(m));
+  return typeof v === "string" ? undefined : v;
 };
 
 /** The tool call that carries out what was understood, or undefined for a plain answer. */
@@ -83,7 +81,11 @@ export class OfflineModel extends BaseChatModel {
     if (!ToolMessage.isInstance(last)) return answer("");
     if (last.name === "catalog" && last.status !== "error") {
       const cat = json(last) as Catalog;
-      const { u, scan } = understand(operator, loadLexicon(this.prompts), cat, previousAudience(messages.slice(0, h)), previousCall(messages.slice(0, h), ["analytics"]));
+      const history = messages.slice(0, h);
+      // Follow-ups refine the last audience, or re-run the last analysis if it came after it.
+      const audience = latestCall(history, ["segments_preview", "segments_save"])?.args.definition as SegmentNode | undefined;
+      const prior = latestCall(history, ["analytics", "segments_preview"]);
+      const { u, scan } = understand(operator, loadLexicon(this.prompts), cat, audience, prior?.name === "analytics" ? prior.args : undefined);
       const trace = { lang, phrases: scan.mentions.map((m) => ({ text: m.text, source: m.source })), unknown: scan.unknown, understood: u.action };
       const c = callFor(u);
       if (c) return call(c.name, c.args, trace);
@@ -118,24 +120,13 @@ export class OfflineModel extends BaseChatModel {
   }
 }
 
-/** The input of the latest call of one of these tools, for follow-ups such as "change it to the last 60 days". */
-function previousCall(history: BaseMessage[], names: string[]): Record<string, unknown> | undefined {
+/** The latest tool call among `names` in the conversation before this turn. */
+function latestCall(history: BaseMessage[], names: string[]) {
   for (let i = history.length - 1; i >= 0; i--) {
     const m = history[i]!;
     if (!AIMessage.isInstance(m)) continue;
-    const c = (m.tool_calls ?? []).find((x) => names.includes(x.name) || x.name === "segments_preview");
-    if (c) return names.includes(c.name) ? (c.args as Record<string, unknown>) : undefined;
-  }
-  return undefined;
-}
-
-/** The audience the conversation last looked at: the definition of its latest preview or save. */
-function previousAudience(history: BaseMessage[]): SegmentNode | undefined {
-  for (let i = history.length - 1; i >= 0; i--) {
-    const m = history[i]!;
-    if (!AIMessage.isInstance(m)) continue;
-    for (const c of [...(m.tool_calls ?? [])].reverse())
-      if ((c.name === "segments_preview" || c.name === "segments_save") && c.args?.definition) return c.args.definition as SegmentNode;
+    const c = [...(m.tool_calls ?? [])].reverse().find((x) => names.includes(x.name));
+    if (c) return c;
   }
   return undefined;
 }

@@ -87,8 +87,6 @@ function phraseTable(lex: Lexicon, cat: Catalog) {
   return { byFirst, genreProperty, playEvent, genreProps };
 }
 
-const tables = new WeakMap<Catalog, ReturnType<typeof phraseTable>>();
-
 /** Age bands as operators say them (18-24岁, 45岁以上, aged 25-34), matched to the catalog's values. */
 function ages(text: string, lex: Lexicon, cat: Catalog, taken: (s: number, e: number) => boolean): Mention[] {
   const t = lex.traits.find((x) => x.ranges);
@@ -136,8 +134,7 @@ function phrases(text: string, table: ReturnType<typeof phraseTable>, covered: U
 /** Finds every phrase the offline model knows in a message: times, numbers, then the lexicon, longest first. */
 export function scan(message: string, lex: Lexicon, cat: Catalog): Scan {
   const text = toHalfWidth(message).toLowerCase();
-  let table = tables.get(cat);
-  if (!table) tables.set(cat, (table = phraseTable(lex, cat)));
+  const table = phraseTable(lex, cat);
   const mentions: Mention[] = [];
   const covered = new Uint8Array(text.length);
   const take = (m: Mention) => {

@@ -155,17 +155,18 @@ function subject(n: Node): string {
   return JSON.stringify(Object.keys(inner));
 }
 
-/** Replaces every time window of a definition (改成近60天). */
-function rewindow(def: SegmentNode, w: unknown): SegmentNode {
-  const walk = (n: any): any => {
+/** A copy of a definition with `edit` applied to every object in it, parents before their children. */
+function mapObjects(def: SegmentNode, edit: (o: Record<string, unknown>) => Record<string, unknown>): SegmentNode {
+  const walk = (n: unknown): unknown => {
     if (Array.isArray(n)) return n.map(walk);
     if (!n || typeof n !== "object") return n;
-    const out: any = {};
-    for (const [k, v] of Object.entries(n)) out[k] = k === "within" ? w : walk(v);
-    return out;
+    return Object.fromEntries(Object.entries(edit(n as Record<string, unknown>)).map(([k, v]) => [k, walk(v)]));
   };
-  return walk(def);
+  return walk(def) as SegmentNode;
 }
+
+/** Replaces every time window of a definition (改成近60天). */
+const rewindow = (def: SegmentNode, w: unknown) => mapObjects(def, (o) => ("within" in o ? { ...o, within: w } : o));
 
 /** A follow-up edits the last audience: exclude, narrow, add, or change its window. */
 function refine(prev: SegmentNode, s: Scan, fresh: Node[]): SegmentNode | undefined {
@@ -178,12 +179,22 @@ function refine(prev: SegmentNode, s: Scan, fresh: Node[]): SegmentNode | undefi
   if (!fresh.length) {
     // 改成爵士: a genre alone swaps the genre of the audience's behaviour.
     const genre = s.mentions.find((m) => m.k === "genre");
-    if (isKind(genre, "genre") && JSON.stringify(prev).includes('"where"')) return JSON.parse(JSON.stringify(prev).replace(/("where":\[\{"property":"[^"]+","op":"eq","value":)"[^"]*"/g, `$1${JSON.stringify(genre.value)}`));
+    if (isKind(genre, "genre")) {
+      let swapped = false;
+      const next = mapObjects(prev, (o) => {
+        const first = (o.where as { op: string; value: unknown }[] | undefined)?.[0];
+        if (!first || first.op !== "eq" || typeof first.value !== "string") return o;
+        swapped = true;
+        return { ...o, where: [{ ...first, value: genre.value }, ...(o.where as unknown[]).slice(1)] };
+      });
+      if (swapped) return next;
+    }
     return time && isKind(time, "time") ? rewindow(prev, time.m.window) : undefined;
   }
   // "of those, who also bought": new behaviour without its own window takes the audience's window.
-  const inherited = /"within":(\{[^}]*\})/.exec(JSON.stringify(prev))?.[1];
-  if (!time && inherited) for (const f of fresh) if ("performed" in f && !("within" in f)) f.within = JSON.parse(inherited);
+  let inherited: unknown;
+  mapObjects(prev, (o) => ((inherited ??= o.within), o));
+  if (!time && inherited) for (const f of fresh) if ("performed" in f && !("within" in f)) f.within = structuredClone(inherited);
   const kept = flat(prev).filter((p) => !fresh.some((f) => subject(f) === subject(p) && !("not" in f)));
   return andOf([...kept, ...fresh]);
 }
