@@ -83,7 +83,10 @@ export class OperatorAgent {
 
   private async run(ctx: Ctx, conversationId: string, input: unknown, onEvent?: (e: AgentEvent) => void): Promise<ChatResult> {
     const context: RunContext = { ctx, turn: { invalidInputs: 0 } };
-    const config = { configurable: { thread_id: conversationId }, context, recursionLimit: 25 };
+    // Checkpoint once, when the run ends or pauses for approval, not after every step: per-step
+    // writes were ~40% of an offline turn. A crash mid-turn loses that turn only; a decided
+    // approval is claimed in agent_approvals before resuming, so it cannot run twice.
+    const config = { configurable: { thread_id: conversationId }, context, recursionLimit: 25, durability: "exit" as const };
     const stream = await this.graph.stream(input as never, { ...config, streamMode: ["updates", "messages"] });
     for await (const [mode, chunk] of stream as AsyncIterable<[string, any]>) {
       if (!onEvent) continue;

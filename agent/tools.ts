@@ -26,9 +26,20 @@ export function agentTools(defs: readonly ToolDef[]) {
         if (!run) throw new Error("agent tools need the run context");
         return JSON.stringify(def.run(run.ctx, def.input.parse(input)));
       },
-      { name: def.name, description: def.description, schema: def.input as z.ZodObject },
+      { name: def.name, description: def.description, schema: parametersOf(def.input) as z.ZodObject },
     ),
   );
+}
+
+/**
+ * The same zod schema, shaped as function-calling APIs require parameters: a top-level object.
+ * A root `.meta({ id })` (there for the OpenAPI document's components) makes zod emit
+ * `{ $ref, $defs }`, and a discriminated union has no root type although every option is an object.
+ * Validation is unchanged: the options and checks are the original ones.
+ */
+export function parametersOf(input: z.ZodType): z.ZodType {
+  if (input instanceof z.ZodDiscriminatedUnion) return z.discriminatedUnion(input.def.discriminator, input.options as never).meta({ type: "object" });
+  return input.meta({ id: undefined });
 }
 
 /**

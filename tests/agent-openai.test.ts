@@ -267,14 +267,17 @@ describe("the agent on an OpenAI-compatible endpoint (real ChatOpenAI over HTTP)
     expect(requests[0]!.stream).toBe(true);
   });
 
-  // Known gap, kept visible: analytics, copy_generate and campaign_draft go out as
-  // {$schema, $ref, $defs} (their zod inputs carry a .meta id; analytics is a discriminated union),
-  // with no top-level `type: "object"`. ChatOpenAI sends them as they are; OpenAI's own API
-  // requires an object schema for function parameters. When fixed, this starts failing: drop `.fails`.
-  it.fails("every tool's parameters are a top-level object schema", async () => {
+  // OpenAI's API requires an object schema for function parameters; zod alone would send
+  // analytics, copy_generate and campaign_draft as {$schema, $ref, $defs} (root .meta ids, a union).
+  it("every tool's parameters are a top-level object schema", async () => {
     brain = () => ({ text: "ok" });
     await t.call("POST", "/v1/agent/chat", { key, body: { message: "hi" } });
     const notObject = requests[0]!.tools!.filter((x) => x.function.parameters?.type !== "object").map((x) => x.function.name);
     expect(notObject).toEqual([]);
+    const params = Object.fromEntries(requests[0]!.tools!.map((x) => [x.function.name, x.function.parameters as any]));
+    expect(Object.keys(params).sort()).toEqual(["analytics", "campaign_draft", "catalog", "copy_generate", "segments_list", "segments_preview", "segments_save", "user_lookup"]);
+    expect(Object.values(params).filter((p) => "$ref" in p)).toEqual([]);
+    expect(params.analytics.oneOf.map((o: any) => o.properties.kind.const).sort()).toEqual(["clv", "funnel", "lifecycle", "paths", "retention", "rfm", "trend"]);
+    expect(params.copy_generate.properties.channel.enum).toEqual(["sms", "push", "wechat", "email"]);
   });
 });
