@@ -1,7 +1,7 @@
 import { AIMessage, AIMessageChunk, ToolMessage, type BaseMessage } from "@langchain/core/messages";
 import { Command } from "@langchain/langgraph";
 import { createAgent, humanInTheLoopMiddleware, type HITLRequest } from "langchain";
-import type { Db } from "../db/client.ts";
+import type { Db } from "../db/sql.ts";
 import type { Prompts } from "../lib/prompts.ts";
 import { TOOLS } from "../tools/registry.ts";
 import type { Ctx } from "../tools/context.ts";

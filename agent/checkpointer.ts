@@ -14,7 +14,7 @@ import {
 } from "@langchain/langgraph-checkpoint";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { and, desc, eq, lt } from "drizzle-orm";
-import { atomic, type Db } from "../db/client.ts";
+import { atomic, type Db } from "../db/sql.ts";
 import { agentCheckpoints, agentWrites } from "../db/schema/index.ts";
 
 type Row = typeof agentCheckpoints.$inferSelect;

@@ -1,7 +1,7 @@
 import os from "node:os";
 import { OperatorAgent } from "../agent/agent.ts";
 import { OfflineModel } from "../agent/offline/model.ts";
-import { openDb } from "../db/client.ts";
+import { openDb } from "../db/node.ts";
 import { silentLogger } from "../lib/log.ts";
 import { repoPrompts } from "../lib/promptFiles.ts";
 import { loadDemo } from "../scripts/demo/load.ts";

@@ -1,13 +1,13 @@
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { openDb, type Db } from "../db/client.ts";
+import { openDb, type NodeDb as Db } from "../db/node.ts";
 import { silentLogger } from "../lib/log.ts";
 import { dayNumber } from "../lib/time.ts";
 import { loadDemo } from "../scripts/demo/load.ts";
 import { previewSegment } from "../tools/segments/index.ts";
 import { advanceWindows, windowState } from "../tools/segments/windows.ts";
-import { atomic } from "../db/client.ts";
+import { atomic } from "../db/sql.ts";
 import { ensureWorkspace } from "../tools/workspaces/index.ts";
 import { median } from "../tools/analytics/common.ts";
 import { machine, writeResult } from "./machine.ts";

@@ -1,6 +1,7 @@
 import { createReadStream, statSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { openDb, type Db } from "../db/client.ts";
+import { openDb } from "../db/node.ts";
+import type { Db } from "../db/sql.ts";
 import { SCOPES, type Scope } from "../db/schema/index.ts";
 import { ApiError } from "../lib/errors.ts";
 import { silentLogger } from "../lib/log.ts";

@@ -1,4 +1,4 @@
-import type { Db } from "../db/client.ts";
+import type { Db } from "../db/sql.ts";
 import { ApiError, ErrorCode, bi } from "../lib/errors.ts";
 import { silentLogger, type Logger } from "../lib/log.ts";
 import { onError, sendError } from "./errors.ts";

@@ -1,5 +1,5 @@
 import { serve } from "@hono/node-server";
-import { openDb } from "../db/client.ts";
+import { openDb } from "../db/node.ts";
 import { createLogger } from "../lib/log.ts";
 import { createKey } from "../tools/keys/index.ts";
 import { ensureWorkspace } from "../tools/workspaces/index.ts";

@@ -1,4 +1,4 @@
-import type { Db } from "../db/client.ts";
+import type { Db } from "../db/sql.ts";
 import { workspaces } from "../db/schema/index.ts";
 import type { Logger } from "../lib/log.ts";
 import { recomputeChanged } from "../tools/profiles/recompute.ts";

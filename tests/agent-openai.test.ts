@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { openDb } from "../db/client.ts";
+import { openDb } from "../db/node.ts";
 import type { Scope } from "../db/schema/index.ts";
 import { createLogger, silentLogger } from "../lib/log.ts";
 import { repoPrompts } from "../lib/promptFiles.ts";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { run } from "../cli/main.ts";
-import { openDb } from "../db/client.ts";
+import { openDb } from "../db/node.ts";
 import { createApp } from "../server/app.ts";
 import { repoPrompts } from "../lib/promptFiles.ts";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { openDb } from "../db/client.ts";
+import { openDb } from "../db/node.ts";
 import { loadDemo } from "../scripts/demo/load.ts";
 import { simulateUser } from "../scripts/demo/model.ts";
 import { ensureWorkspace } from "../tools/workspaces/index.ts";

@@ -1,4 +1,4 @@
-import { openDb } from "../db/client.ts";
+import { openDb } from "../db/node.ts";
 import type { Scope } from "../db/schema/index.ts";
 import { silentLogger } from "../lib/log.ts";
 import { createApp } from "../server/app.ts";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { run } from "../cli/main.ts";
-import { openDb } from "../db/client.ts";
+import { openDb } from "../db/node.ts";
 import { createApp } from "../server/app.ts";
 import { createKey } from "../tools/keys/index.ts";
 import { findWorkspaceByName } from "../tools/workspaces/index.ts";

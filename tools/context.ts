@@ -1,4 +1,4 @@
-import type { Db } from "../db/client.ts";
+import type { Db } from "../db/sql.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Prompts } from "../lib/prompts.ts";
 

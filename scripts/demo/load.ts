@@ -1,5 +1,5 @@
 import { setImmediate as tick } from "node:timers/promises";
-import { atomic, stmt, type Db } from "../../db/client.ts";
+import { atomic, stmt, type Db } from "../../db/sql.ts";
 import type { Logger } from "../../lib/log.ts";
 import { dayNumber, dayStartMs, tzOffsetMs } from "../../lib/time.ts";
 import { catalogTraitDelta } from "../../tools/catalog/traits.ts";

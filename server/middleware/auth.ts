@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import type { Db } from "../../db/client.ts";
+import type { Db } from "../../db/sql.ts";
 import type { Scope } from "../../db/schema/index.ts";
 import { ApiError, ErrorCode, bi } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/log.ts";

@@ -13,7 +13,7 @@
  *   workspace's RFM/CLV settings name it (a real customer configures that too); then
  *   `recomputeProfiles`.
  */
-import type { Db } from "../../db/client.ts";
+import type { Db } from "../../db/sql.ts";
 import { silentLogger } from "../../lib/log.ts";
 import { repoPrompts } from "../../lib/promptFiles.ts";
 import { tzOffsetMs } from "../../lib/time.ts";

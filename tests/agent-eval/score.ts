@@ -1,3 +1,4 @@
+import { stmt } from "../../db/sql.ts";
 /**
  * Pure scoring helpers for the agent evaluation. They read the database (to turn a definition
  * into its members) but never the agent: each check is written from the product's conventions,
@@ -16,14 +17,14 @@ import { NOW } from "./fixture.ts";
 export function audienceOf(ctx: Ctx, definition: unknown): string[] {
   const ws = getWorkspace(ctx.db, ctx.workspaceId);
   const { where, params } = compileSegment(ctx.db, ws, parseDefinition(definition), NOW.getTime());
-  return (ctx.db.$client.prepare(`SELECT p.user_id FROM profiles p WHERE ${where} ORDER BY p.user_id`).all(params) as { user_id: string }[]).map(
+  return (stmt(ctx.db, `SELECT p.user_id FROM profiles p WHERE ${where} ORDER BY p.user_id`).all(params) as { user_id: string }[]).map(
     (r) => r.user_id,
   );
 }
 
 /** How many profiles a workspace has (the size of "everyone"). */
 export const workspaceSize = (ctx: Ctx) =>
-  (ctx.db.$client.prepare("SELECT count(*) AS n FROM profiles WHERE workspace_id = ?").get(ctx.workspaceId) as { n: number }).n;
+  (stmt(ctx.db, "SELECT count(*) AS n FROM profiles WHERE workspace_id = ?").get(ctx.workspaceId) as { n: number }).n;
 
 export type AudienceScore = { ok: boolean; expected: number; actual: number; missing: number; extra: number; error?: string };
 

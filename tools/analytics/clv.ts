@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { stmt, type Db } from "../../db/client.ts";
+import { stmt, type Db } from "../../db/sql.ts";
 import type { WorkspaceRow } from "../../db/schema/index.ts";
 import { ApiError, ErrorCode, bi } from "../../lib/errors.ts";
 import { dayNumber, dayToIso } from "../../lib/time.ts";

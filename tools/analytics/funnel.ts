@@ -1,3 +1,4 @@
+import { stmt } from "../../db/sql.ts";
 import { z } from "zod";
 import type { Ctx } from "../context.ts";
 import { jsonCompare } from "../segments/predicates.ts";
@@ -40,8 +41,7 @@ export function funnel(ctx: Ctx, input: z.input<typeof FunnelInput>) {
   );
   // One row per (event, step it matches): an event may match several steps, so each row keeps the
   // event's identity (seq) and a step only takes an event after the one the previous step took.
-  const rows = ctx.db.$client
-    .prepare(
+  const rows = stmt(ctx.db, 
       `SELECT e.user_id AS u, e.occurred_at AS t, e.seq AS seq, s.i AS i, p.traits AS traits FROM events e
        JOIN (${q.steps.map((_, i) => `SELECT ${i} AS i`).join(" UNION ALL ")}) s
          ON ${matches.join(" OR ")}

@@ -1,4 +1,4 @@
-import { stmt, type Db } from "../../db/client.ts";
+import { stmt, type Db } from "../../db/sql.ts";
 import type { ModelSettings, WorkspaceRow } from "../../db/schema/index.ts";
 import { INACTIVE_NAMES } from "../events/selection.ts";
 import { LIFECYCLE_STAGES } from "../segments/schema.ts";

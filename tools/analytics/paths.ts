@@ -1,3 +1,4 @@
+import { stmt } from "../../db/sql.ts";
 import { z } from "zod";
 import type { Ctx } from "../context.ts";
 import { INACTIVE_NAMES } from "../events/selection.ts";
@@ -22,8 +23,7 @@ export function paths(ctx: Ctx, input: z.input<typeof PathsInput>) {
   const q = PathsInput.parse(input);
   const ws = getWorkspace(ctx.db, ctx.workspaceId);
   const r = resolveRange(q.range, ws, ctx.now());
-  const rows = ctx.db.$client
-    .prepare(
+  const rows = stmt(ctx.db, 
       `SELECT next, count(*) AS n FROM (
          SELECT e.name, e.occurred_at AS t, lead(e.name) OVER (PARTITION BY e.user_id ORDER BY e.occurred_at, e.seq) AS next FROM events e
          WHERE e.workspace_id = @ws AND e.occurred_at >= @t0 AND e.name NOT IN ${INACTIVE_NAMES})

@@ -1,3 +1,4 @@
+import { stmt } from "../../db/sql.ts";
 import { z } from "zod";
 import { dayToIso } from "../../lib/time.ts";
 import type { Ctx } from "../context.ts";
@@ -24,8 +25,7 @@ export function retention(ctx: Ctx, input: z.input<typeof RetentionInput>) {
   const q = RetentionInput.parse(input);
   const ws = getWorkspace(ctx.db, ctx.workspaceId);
   const range = resolveRange(q.range, ws, ctx.now());
-  const rows = ctx.db.$client
-    .prepare(
+  const rows = stmt(ctx.db, 
       `WITH f AS (SELECT user_id, min(day) AS first FROM user_daily WHERE workspace_id = @ws AND name NOT IN ${INACTIVE_NAMES}
                   GROUP BY user_id HAVING first BETWEEN @d0 AND @d1)
        SELECT f.user_id AS u, f.first AS first, d.day AS day, p.traits AS traits FROM f

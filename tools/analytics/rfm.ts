@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { stmt, type Db } from "../../db/client.ts";
+import { stmt, type Db } from "../../db/sql.ts";
 import type { ModelSettings, WorkspaceRow } from "../../db/schema/index.ts";
 import { RFM_CLASSES } from "../segments/schema.ts";
 

@@ -1,3 +1,4 @@
+import { stmt } from "../../db/sql.ts";
 import { z } from "zod";
 import { dayToIso } from "../../lib/time.ts";
 import type { Ctx } from "../context.ts";
@@ -17,15 +18,13 @@ export function trend(ctx: Ctx, input: z.input<typeof TrendInput>) {
   const q = TrendInput.parse(input);
   const ws = getWorkspace(ctx.db, ctx.workspaceId);
   const r = resolveRange(q.range, ws, ctx.now());
-  const active = ctx.db.$client
-    .prepare(
+  const active = stmt(ctx.db, 
       `SELECT DISTINCT day, user_id AS u FROM user_daily WHERE workspace_id = @ws AND day BETWEEN @from AND @to AND name NOT IN ${INACTIVE_NAMES} ORDER BY day`,
     )
     .all({ ws: ws.id, from: r.d0 - 29, to: r.d1, nonActivity: JSON.stringify(ws.nonActivityEvents) }) as { day: number; u: string }[];
   const counts = new Map(
     (
-      ctx.db.$client
-        .prepare(`SELECT day, sum(count) AS n FROM user_daily WHERE workspace_id = @ws AND day BETWEEN @from AND @to AND (@event IS NULL OR name = @event) GROUP BY day`)
+      stmt(ctx.db, `SELECT day, sum(count) AS n FROM user_daily WHERE workspace_id = @ws AND day BETWEEN @from AND @to AND (@event IS NULL OR name = @event) GROUP BY day`)
         .all({ ws: ws.id, from: r.d0, to: r.d1, event: q.event ?? null }) as { day: number; n: number }[]
     ).map((x) => [x.day, x.n]),
   );

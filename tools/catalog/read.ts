@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { stmt } from "../../db/client.ts";
+import { stmt } from "../../db/sql.ts";
 import { TRAITS_SCOPE } from "../../db/schema/index.ts";
 import type { Ctx } from "../context.ts";
 

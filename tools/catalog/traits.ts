@@ -1,4 +1,4 @@
-import { stmt, type Db } from "../../db/client.ts";
+import { stmt, type Db } from "../../db/sql.ts";
 import { TRAITS_SCOPE } from "../../db/schema/index.ts";
 
 type Traits = Record<string, unknown>;

@@ -1,3 +1,4 @@
+import { stmt } from "../../db/sql.ts";
 import { parseDefinition, compileSegment } from "../segments/compile.ts";
 import { getSegment, previewSegment } from "../segments/index.ts";
 import type { Ctx } from "../context.ts";
@@ -44,8 +45,7 @@ export function audienceProfile(ctx: Ctx, definition: unknown, genres: Record<st
   const at = ctx.now().getTime();
   const ws = getWorkspace(ctx.db, ctx.workspaceId);
   const { where, params } = compileSegment(ctx.db, ws, parseDefinition(definition), at);
-  const row = ctx.db.$client
-    .prepare(
+  const row = stmt(ctx.db, 
       `WITH aud AS (SELECT p.user_id, p.traits FROM profiles p WHERE ${where} ORDER BY p.user_id LIMIT @cg_cap),
        pref AS (
          SELECT a.user_id, k.value AS g FROM aud a

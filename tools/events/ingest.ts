@@ -1,4 +1,4 @@
-import { atomic, stmt, type Db } from "../../db/client.ts";
+import { atomic, stmt, type Db } from "../../db/sql.ts";
 import type { WorkspaceRef as Ws } from "../../db/schema/index.ts";
 import { getWorkspace } from "../workspaces/index.ts";
 import { catalogFromEvents, pruneCatalogValues } from "../catalog/fromEvents.ts";
@@ -95,12 +95,12 @@ function flushGroup(db: Db) {
         // batches' rows already counted. Each runs in its own savepoint, so a batch that fails
         // takes back only its own writes.
         try {
-          const n = db.$client.transaction(() => {
+          const n = atomic(db, () => {
             const after = maxSeq(db);
             const inserted = insertBatch(db, p.ws, p.rows, p.now);
             rollUp(db, p.ws, after, inserted, p.now);
             return inserted;
-          })();
+          });
           outcomes.set(p, { n });
         } catch (err) {
           outcomes.set(p, { err });

@@ -1,4 +1,4 @@
-import { stmt, type Db } from "../../db/client.ts";
+import { stmt, type Db } from "../../db/sql.ts";
 import type { WorkspaceRef } from "../../db/schema/index.ts";
 import { INACTIVE_NAMES, type EventSelection } from "./selection.ts";
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { atomic, stmt } from "../../db/client.ts";
+import { atomic, stmt } from "../../db/sql.ts";
 import { catalogTraitDelta } from "../catalog/traits.ts";
 import type { Ctx } from "../context.ts";
 import { Id, JsonObject, UserId } from "../events/schema.ts";

@@ -1,4 +1,4 @@
-import { stmt, type Db } from "../../db/client.ts";
+import { stmt, type Db } from "../../db/sql.ts";
 import type { IdentityKind, WorkspaceRef as Ws } from "../../db/schema/index.ts";
 import { anonProfileId, mergeProfiles, resolveUserId } from "./merge.ts";
 

@@ -1,4 +1,4 @@
-import { stmt, type Db } from "../../db/client.ts";
+import { stmt, type Db } from "../../db/sql.ts";
 import type { WorkspaceRef as Ws } from "../../db/schema/index.ts";
 import { catalogTraitDelta } from "../catalog/traits.ts";
 import { rebuildUserDaily, writeProfileStats } from "../events/rollups.ts";

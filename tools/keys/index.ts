@@ -1,6 +1,6 @@
 import { and, desc, eq, isNull } from "drizzle-orm";
 import { z } from "zod";
-import type { Db } from "../../db/client.ts";
+import type { Db } from "../../db/sql.ts";
 import { apiKeys, SCOPES, type ApiKeyRow, type Scope } from "../../db/schema/index.ts";
 import { notFound } from "../../lib/errors.ts";
 import { newId, randomToken, sha256Hex } from "../../lib/ids.ts";

@@ -1,4 +1,4 @@
-import { atomic, stmt } from "../../db/client.ts";
+import { atomic, stmt } from "../../db/sql.ts";
 import { notFound } from "../../lib/errors.ts";
 import { catalogFromEvents } from "../catalog/fromEvents.ts";
 import { catalogTraitDelta } from "../catalog/traits.ts";

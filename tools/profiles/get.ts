@@ -1,4 +1,4 @@
-import { stmt } from "../../db/client.ts";
+import { stmt } from "../../db/sql.ts";
 import { notFound } from "../../lib/errors.ts";
 import { dayNumber, dayToIso } from "../../lib/time.ts";
 import type { Ctx } from "../context.ts";

@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import { atomic, stmt } from "../../db/client.ts";
+import { atomic, stmt } from "../../db/sql.ts";
 import { modelState, type WorkspaceRow } from "../../db/schema/index.ts";
 import { ApiError } from "../../lib/errors.ts";
 import { dayToIso } from "../../lib/time.ts";

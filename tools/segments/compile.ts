@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import type { Db } from "../../db/client.ts";
+import { stmt, type Db } from "../../db/sql.ts";
 import { segments, type WorkspaceRow } from "../../db/schema/index.ts";
 import { ApiError, ErrorCode, bi } from "../../lib/errors.ts";
 import { dayNumber, dayStartMs } from "../../lib/time.ts";
@@ -223,7 +223,7 @@ export function compileSegment(db: Db, ws: WorkspaceRow, definition: Node, asOf:
   const asOfDay = dayNumber(asOf, ws.timezone);
   // The latest event time, from the catalog's few rows (never lowered by deletions, so at worst
   // the exact path is taken needlessly).
-  const latest = (db.$client.prepare("SELECT max(last_seen_at) AS m FROM catalog_events WHERE workspace_id = ?").get(ws.id) as { m: number | null }).m;
+  const latest = (stmt(db, "SELECT max(last_seen_at) AS m FROM catalog_events WHERE workspace_id = ?").get(ws.id) as { m: number | null }).m;
   const env: Env = {
     db,
     ws,

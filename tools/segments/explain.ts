@@ -1,3 +1,4 @@
+import { stmt } from "../../db/sql.ts";
 import { and, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import { segments } from "../../db/schema/index.ts";
@@ -39,7 +40,7 @@ const Explained = z.object(Explanation);
 
 function count(ctx: Ctx, def: Node, asOf: number): number {
   const { where, params } = compileSegment(ctx.db, getWorkspace(ctx.db, ctx.workspaceId), def, asOf);
-  return (ctx.db.$client.prepare(`SELECT count(*) AS n FROM profiles p WHERE ${where}`).get(params) as { n: number }).n;
+  return (stmt(ctx.db, `SELECT count(*) AS n FROM profiles p WHERE ${where}`).get(params) as { n: number }).n;
 }
 
 /** Both sentences for a definition, read with the workspace's lexicon and saved segment names. */
@@ -91,7 +92,7 @@ export function conditionCounts(ctx: Ctx, def: Node, asOf: number): z.infer<type
  * costs two more counts.
  */
 export function explainPreview(ctx: Ctx, def: Node, asOf: number, total: number): z.infer<typeof Explained> {
-  const profiles = (ctx.db.$client.prepare("SELECT count(*) AS n FROM profiles WHERE workspace_id = ?").get(ctx.workspaceId) as { n: number }).n;
+  const profiles = (stmt(ctx.db, "SELECT count(*) AS n FROM profiles WHERE workspace_id = ?").get(ctx.workspaceId) as { n: number }).n;
   const small = total < Math.max(5, profiles / 100);
   return { ...describeBoth(ctx, def, asOf), ...(small ? { conditions: conditionCounts(ctx, def, asOf) } : {}) };
 }

@@ -1,6 +1,6 @@
 import { and, desc, eq } from "drizzle-orm";
 import { z } from "zod";
-import { stmt } from "../../db/client.ts";
+import { stmt } from "../../db/sql.ts";
 import { segments, type SegmentRow } from "../../db/schema/index.ts";
 import { ApiError, ErrorCode, bi, notFound } from "../../lib/errors.ts";
 import { newId } from "../../lib/ids.ts";
@@ -66,9 +66,9 @@ export function previewSegment(ctx: Ctx, input: z.input<typeof PreviewInput>): z
   const q = PreviewInput.parse(input);
   const started = performance.now();
   const { where, params, at, def } = compiled(ctx, q.definition, q.asOf);
-  const { n } = ctx.db.$client.prepare(`SELECT count(*) AS n FROM profiles p WHERE ${where}`).get(params) as { n: number };
+  const { n } = stmt(ctx.db, `SELECT count(*) AS n FROM profiles p WHERE ${where}`).get(params) as { n: number };
   const sample = q.sample
-    ? (ctx.db.$client.prepare(`SELECT p.user_id FROM profiles p WHERE ${where} ORDER BY p.user_id LIMIT ${q.sample}`).all(params) as { user_id: string }[]).map((r) => r.user_id)
+    ? (stmt(ctx.db, `SELECT p.user_id FROM profiles p WHERE ${where} ORDER BY p.user_id LIMIT ${q.sample}`).all(params) as { user_id: string }[]).map((r) => r.user_id)
     : [];
   const explained = q.explain ? explainPreview(ctx, def, at, n) : {};
   return { count: n, sample, elapsedMs: Math.round((performance.now() - started) * 100) / 100, asOf: new Date(at).toISOString(), ...explained };
@@ -131,7 +131,7 @@ export function deleteSegment(ctx: Ctx, id: string) {
 export function* segmentUsers(ctx: Ctx, id: string, pageSize = 5000): Generator<string[]> {
   const row = own(ctx, id);
   const { where, params } = compiled(ctx, row.definition);
-  const page = ctx.db.$client.prepare(`SELECT p.user_id FROM profiles p WHERE ${where} AND p.user_id > @after ORDER BY p.user_id LIMIT ${pageSize}`);
+  const page = stmt(ctx.db, `SELECT p.user_id FROM profiles p WHERE ${where} AND p.user_id > @after ORDER BY p.user_id LIMIT ${pageSize}`);
   let after = "";
   for (;;) {
     const ids = (page.all({ ...params, after }) as { user_id: string }[]).map((r) => r.user_id);

@@ -1,4 +1,4 @@
-import { stmt, type Db } from "../../db/client.ts";
+import { stmt, type Db } from "../../db/sql.ts";
 import { modelState, type WorkspaceRow } from "../../db/schema/index.ts";
 import { dayStartMs } from "../../lib/time.ts";
 import { INACTIVE_NAMES, type EventSelection } from "../events/selection.ts";
@@ -179,10 +179,9 @@ function build(db: Db, ws: Ws, state: WindowState, refillProps: boolean) {
       .join(", ")}
        FROM ${from} WHERE ${where} AND d.day BETWEEN @anchor - ${Math.max(...lens) - 1} AND @anchor GROUP BY 1, 2, 3, 4)
      ${COLUMNS} ${lens.map((l) => `SELECT @ws, name, prop, value, ${l}, user_id, c${l}, round(a${l}, 6) FROM g WHERE c${l} > 0`).join(" UNION ALL ")}`;
-  db.$client.prepare(pivot(state.lengths, "user_daily d", "d.name AS name, '' AS prop, '' AS value", "d.workspace_id = @ws")).run(p);
+  stmt(db, pivot(state.lengths, "user_daily d", "d.name AS name, '' AS prop, '' AS value", "d.workspace_id = @ws")).run(p);
   if (state.hot.length)
-    db.$client
-      .prepare(
+    stmt(db, 
         pivot(
           state.propLengths,
           "h CROSS JOIN user_daily_props d",

@@ -3,7 +3,7 @@ import type { Ctx } from "../context.ts";
 import { ingestEvents } from "../events/ingest.ts";
 import { Id, JsonObject, UserId, type IngestResult } from "../events/schema.ts";
 import { alias, identify, patchTraits, ensureProfile } from "../identity/identify.ts";
-import { atomic } from "../../db/client.ts";
+import { stmt, atomic } from "../../db/sql.ts";
 import { anonProfileId, resolveUserId } from "../identity/merge.ts";
 import { newId } from "../../lib/ids.ts";
 
@@ -83,8 +83,7 @@ export function applySegmentBatch(ctx: Ctx, messages: readonly unknown[]): Inges
 function identifyAnonymous(ctx: Ctx, anonymousId: string, traits: Record<string, unknown>) {
   const now = ctx.now().getTime();
   atomic(ctx.db, () => {
-    const linked = ctx.db.$client
-      .prepare("SELECT user_id FROM identities WHERE workspace_id = ? AND kind = 'anonymous_id' AND value = ?")
+    const linked = stmt(ctx.db, "SELECT user_id FROM identities WHERE workspace_id = ? AND kind = 'anonymous_id' AND value = ?")
       .get(ctx.workspaceId, anonymousId) as { user_id: string } | undefined;
     const userId = linked ? resolveUserId(ctx.db, ctx.workspaceId, linked.user_id) : anonProfileId(anonymousId);
     ensureProfile(ctx, userId, now);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { atomic, stmt } from "../../db/client.ts";
+import { atomic, stmt } from "../../db/sql.ts";
 import { csvRecords, csvValue } from "../../lib/csv.ts";
 import { ApiError, ErrorCode, bi } from "../../lib/errors.ts";
 import type { Ctx } from "../context.ts";

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { z } from "zod";
-import type { Db } from "../../db/client.ts";
+import type { Db } from "../../db/sql.ts";
 import { workspaces, type WorkspaceRow } from "../../db/schema/index.ts";
 import { ApiError, ErrorCode, bi, notFound } from "../../lib/errors.ts";
 import { isTimeZone } from "../../lib/time.ts";

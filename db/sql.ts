@@ -1,0 +1,172 @@
+import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
+import type * as schema from "./schema/index.ts";
+
+/**
+ * The one SQL client interface the tools use, with two backends: better-sqlite3 on Node
+ * (db/node.ts) and a SQLite Durable Object's storage on Workers (db/durable.ts). Everything here is
+ * synchronous, so a check and its change always sit in one atomic unit with no await between.
+ *
+ * Parameters are positional (`?`, passed as arguments) or named (`@name`, `:name`, `$name`, passed
+ * as one object). The Durable Object binds positionally only, so named parameters are rewritten to
+ * positions once per statement text. The Durable Object's limits are checked on both runtimes, so a
+ * statement that would fail on Cloudflare fails in `npm test` on Node too.
+ */
+export type Row = Record<string, unknown>;
+
+export interface Statement {
+  get(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
+  run(...params: unknown[]): { changes: number };
+  iterate(...params: unknown[]): IterableIterator<unknown>;
+}
+
+export interface SqlClient {
+  readonly runtime: "node" | "durable-object";
+  /** A prepared statement, cached by its text. */
+  prepare(sql: string): Statement;
+  /** One atomic unit: all of `fn`'s writes or none. Nests (as a savepoint). `fn` must not be async. */
+  atomic<T>(fn: () => T): T;
+}
+
+/** The database handle in every tool context: drizzle's query builder plus the SQL client. */
+export type Db = BaseSQLiteDatabase<"sync", unknown, typeof schema> & { sql: SqlClient };
+
+/** Runs `fn` as one atomic unit (DESIGN §2): nothing inside may await. */
+export function atomic<T>(db: Db, fn: () => T): T {
+  return db.sql.atomic(fn);
+}
+
+/** A cached prepared statement. */
+export function stmt(db: Db, sql: string): Statement {
+  return db.sql.prepare(sql);
+}
+
+/** A Durable Object's limits (Cloudflare's documented figures, enforced by local workerd too). */
+export const LIMITS = { params: 100, statementBytes: 100_000, valueBytes: 2_000_000 } as const;
+
+export class SqlLimitError extends Error {
+  override name = "SqlLimitError";
+}
+
+/** A statement's text with its parameters found: `names` in order of occurrence, or a count of `?`. */
+export type ScannedSql = { sql: string; positional: number; names: string[] };
+
+/**
+ * Finds the parameters of a statement outside string literals, quoted identifiers and comments,
+ * and rewrites named ones to `?` (one position per occurrence, the only binding a Durable Object
+ * has). Mixing both kinds and numbered `?NNN` parameters are refused: they bind differently.
+ */
+export function scanSql(text: string): ScannedSql {
+  if (utf8Length(text) > LIMITS.statementBytes) throw new SqlLimitError(`SQL statement longer than ${LIMITS.statementBytes} bytes`);
+  let out = "";
+  let positional = 0;
+  const names: string[] = [];
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const c = text[i]!;
+    const start = i;
+    if (c === "'" || c === '"' || c === "`") {
+      i++;
+      while (i < n && !(text[i] === c && text[i + 1] !== c)) i += text[i] === c ? 2 : 1;
+      i++;
+    } else if (c === "[") {
+      while (i < n && text[i] !== "]") i++;
+      i++;
+    } else if (c === "-" && text[i + 1] === "-") {
+      while (i < n && text[i] !== "\n") i++;
+    } else if (c === "/" && text[i + 1] === "*") {
+      const end = text.indexOf("*/", i + 2);
+      i = end < 0 ? n : end + 2;
+    } else if (c === "?") {
+      if (/[0-9]/.test(text[i + 1] ?? "")) throw new SqlLimitError("numbered parameters (?NNN) are not supported; use ? or @name");
+      positional++;
+      i++;
+      out += "?";
+      continue;
+    } else if ((c === "@" || c === ":" || c === "$") && /[A-Za-z_]/.test(text[i + 1] ?? "") && !(c === ":" && text[i - 1] === ":")) {
+      i++;
+      while (i < n && /[A-Za-z0-9_]/.test(text[i]!)) i++;
+      names.push(text.slice(start + 1, i));
+      out += "?";
+      continue;
+    } else {
+      i++;
+    }
+    out += text.slice(start, i);
+  }
+  if (positional && names.length) throw new SqlLimitError("a statement uses either ? or named parameters, not both");
+  const count = positional + names.length;
+  if (count > LIMITS.params) throw new SqlLimitError(`SQL statement binds ${count} parameters; the limit is ${LIMITS.params}`);
+  return { sql: out, positional, names };
+}
+
+function utf8Length(s: string): number {
+  // Most statements are ASCII and short; only measure exactly when it could matter.
+  return s.length * 3 <= LIMITS.statementBytes ? s.length : new TextEncoder().encode(s).length;
+}
+
+/** One bound value, as both runtimes take it; anything that would bind differently is refused. */
+export function checkValue(v: unknown): unknown {
+  switch (typeof v) {
+    case "number":
+      return v;
+    case "string":
+      if (v.length * 3 > LIMITS.valueBytes && utf8Length(v) > LIMITS.valueBytes) throw new SqlLimitError(`a bound string is over ${LIMITS.valueBytes} bytes`);
+      return v;
+    case "boolean":
+      throw new SqlLimitError("booleans are not bound (a Durable Object binds them as the text 'true'): pass 1 or 0");
+    case "bigint":
+      throw new SqlLimitError("bigints are not bound (a Durable Object refuses them): pass a number or a string");
+    case "undefined":
+      throw new SqlLimitError("undefined is not bound: pass null");
+    default:
+      if (v === null) return v;
+      if (v instanceof Uint8Array || v instanceof ArrayBuffer) {
+        if (v.byteLength > LIMITS.valueBytes) throw new SqlLimitError(`a bound blob is over ${LIMITS.valueBytes} bytes`);
+        return v;
+      }
+      throw new SqlLimitError(`cannot bind ${Object.prototype.toString.call(v)} (a Durable Object binds it as text): serialise it first`);
+  }
+}
+
+/** The values for one call, in position order: positional arguments, or one object for named ones. */
+export function bindValues(scanned: ScannedSql, params: unknown[]): unknown[] {
+  if (scanned.names.length) {
+    const obj = params[0];
+    if (params.length !== 1 || typeof obj !== "object" || obj === null || Array.isArray(obj) || obj instanceof Uint8Array)
+      throw new SqlLimitError("named parameters are passed as one object");
+    const o = obj as Record<string, unknown>;
+    return scanned.names.map((name) => {
+      if (!(name in o)) throw new SqlLimitError(`missing named parameter '${name}'`);
+      return checkValue(o[name]);
+    });
+  }
+  if (params.length !== scanned.positional) throw new SqlLimitError(`statement takes ${scanned.positional} parameters, got ${params.length}`);
+  return params.map(checkValue);
+}
+
+/** A small LRU of prepared statements by text; dynamic SQL (segment filters) must not grow it forever. */
+export class StatementCache<T> {
+  private readonly map = new Map<string, T>();
+  constructor(private readonly max = 500) {}
+  get(sql: string, make: () => T): T {
+    const hit = this.map.get(sql);
+    if (hit !== undefined) {
+      this.map.delete(sql);
+      this.map.set(sql, hit);
+      return hit;
+    }
+    const made = make();
+    this.map.set(sql, made);
+    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
+    return made;
+  }
+}
+
+/** Refuses an async function where an atomic unit is expected: its awaits would escape the unit. */
+export function assertSync<T>(result: T): T {
+  if (result && typeof (result as { then?: unknown }).then === "function")
+    throw new SqlLimitError("atomic units must be synchronous: an async function escapes the transaction");
+  return result;
+}
