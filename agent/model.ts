@@ -6,6 +6,12 @@ import { OfflineModel } from "./offline/model.ts";
 export type LlmSettings = { baseURL?: string; apiKey?: string; model?: string; maxRetries?: number };
 export type ModelInfo = { provider: "offline" | "openai-compatible"; name: string };
 
+/** The endpoint named by LLM_BASE_URL / LLM_MODEL (and LLM_API_KEY), or undefined for the offline model. */
+export function llmFromEnv(env: { LLM_BASE_URL?: string; LLM_API_KEY?: string; LLM_MODEL?: string }): LlmSettings | undefined {
+  if (!env.LLM_BASE_URL || !env.LLM_MODEL) return undefined;
+  return { baseURL: env.LLM_BASE_URL, model: env.LLM_MODEL, ...(env.LLM_API_KEY ? { apiKey: env.LLM_API_KEY } : {}) };
+}
+
 /**
  * The agent's model: any OpenAI-compatible endpoint when LLM_BASE_URL/LLM_API_KEY/LLM_MODEL are
  * set, else the built-in offline model. Both are LangChain chat models, so the graph, the approval

@@ -1,4 +1,5 @@
 import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
+import { ApiError, ErrorCode, bi } from "../lib/errors.ts";
 import type * as schema from "./schema/index.ts";
 
 /**
@@ -44,9 +45,17 @@ export function stmt(db: Db, sql: string): Statement {
 /** A Durable Object's limits (Cloudflare's documented figures, enforced by local workerd too). */
 export const LIMITS = { params: 100, statementBytes: 100_000, valueBytes: 2_000_000 } as const;
 
+/** A value or statement shape that would bind differently on a Durable Object: a bug in the caller. */
 export class SqlLimitError extends Error {
   override name = "SqlLimitError";
 }
+
+/**
+ * A statement over the Durable Object's size limits. Statements grow with the request (segment
+ * conditions), so this is the caller's input being too large: a 400, on both runtimes.
+ */
+const tooLarge = (what: string) =>
+  new ApiError(ErrorCode.ValidationFailed, bi("查询过于复杂，请减少条件", `query too large for one SQL statement (${what}); use fewer conditions`), { limit: what });
 
 /** A statement's text with its parameters found: `names` in order of occurrence, or a count of `?`. */
 export type ScannedSql = { sql: string; positional: number; names: string[] };
@@ -57,7 +66,7 @@ export type ScannedSql = { sql: string; positional: number; names: string[] };
  * has). Mixing both kinds and numbered `?NNN` parameters are refused: they bind differently.
  */
 export function scanSql(text: string): ScannedSql {
-  if (utf8Length(text) > LIMITS.statementBytes) throw new SqlLimitError(`SQL statement longer than ${LIMITS.statementBytes} bytes`);
+  if (utf8Length(text) > LIMITS.statementBytes) throw tooLarge(`over ${LIMITS.statementBytes} bytes`);
   let out = "";
   let positional = 0;
   const names: string[] = [];
@@ -97,7 +106,7 @@ export function scanSql(text: string): ScannedSql {
   }
   if (positional && names.length) throw new SqlLimitError("a statement uses either ? or named parameters, not both");
   const count = positional + names.length;
-  if (count > LIMITS.params) throw new SqlLimitError(`SQL statement binds ${count} parameters; the limit is ${LIMITS.params}`);
+  if (count > LIMITS.params) throw tooLarge(`${count} bound parameters; the limit is ${LIMITS.params}`);
   return { sql: out, positional, names };
 }
 

@@ -19,3 +19,14 @@ export function fill(template: string, vars: Record<string, string | number>): s
     return String(v);
   });
 }
+
+/** Prompts from a bundle of files (the Worker's generated/prompts.ts). */
+export function bundledPrompts(files: Record<string, string>): Prompts {
+  return {
+    text(path) {
+      const t = files[path];
+      if (t === undefined) throw new Error(`no prompt file ${path}`);
+      return t;
+    },
+  };
+}

@@ -2,7 +2,9 @@ import type { Db } from "../db/sql.ts";
 import { ApiError, ErrorCode, bi } from "../lib/errors.ts";
 import { silentLogger, type Logger } from "../lib/log.ts";
 import { onError, sendError } from "./errors.ts";
-import { authenticate } from "./middleware/auth.ts";
+import { authenticate, keysTableResolver, type KeyResolver } from "./middleware/auth.ts";
+import { registerAdmin } from "./routes/admin.ts";
+import type { DocsAssets } from "./routes/docs.ts";
 import { RateLimiter } from "./middleware/rateLimit.ts";
 import { requestContext } from "./middleware/requestContext.ts";
 import { newRouter } from "./openapi.ts";
@@ -32,6 +34,12 @@ export type Services = {
   llm?: LlmSettings;
   /** Set by the Node entry while demo data loads, so /healthz can say so. */
   status?: () => Record<string, unknown>;
+  /** How a key becomes a grant; default: this database's keys table. A workspace Durable Object trusts its Worker instead. */
+  resolveKey?: KeyResolver;
+  /** Enables POST /admin/workspaces for bearers of this token. */
+  adminToken?: string;
+  /** Swagger UI's files for /docs; absent, /docs/assets answers 404. */
+  docsAssets?: DocsAssets;
 };
 
 /** The whole HTTP API over the given services; tests pass an in-memory database and a fixed clock. */
@@ -43,8 +51,10 @@ export function createApp(services: Services) {
   app.notFound((c) => sendError(c, new ApiError(ErrorCode.NotFound, bi("路径不存在", `no route ${c.req.method} ${c.req.path}`))));
   app.use("*", requestContext(log));
   app.get("/healthz", (c) => c.json({ ok: true, time: now().toISOString(), ...services.status?.() }));
-  registerDocs(app);
-  app.use("/v1/*", authenticate({ db: services.db, now, log, prompts: services.prompts, limiter: new RateLimiter() }));
+  registerDocs(app, services.docsAssets);
+  if (services.adminToken) registerAdmin(app, { db: services.db, now, prompts: services.prompts, adminToken: services.adminToken });
+  const resolve = services.resolveKey ?? keysTableResolver(services.db, now);
+  app.use("/v1/*", authenticate({ db: services.db, now, log, prompts: services.prompts, limiter: new RateLimiter(), resolve }));
   registerEvents(app);
   registerTracking(app);
   registerIdentity(app);

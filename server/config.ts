@@ -13,6 +13,8 @@ export const Config = z.object({
   LLM_API_KEY: z.string().optional(),
   LLM_MODEL: z.string().optional(),
   SIGNING_KEY: z.string().optional(),
+  /** Enables POST /admin/workspaces (create a workspace and its first key over HTTP). */
+  ADMIN_TOKEN: z.string().min(16).optional(),
 });
 export type Config = z.infer<typeof Config>;
 

@@ -8,6 +8,8 @@ import { createApp } from "./app.ts";
 import { scheduleDailyRecompute } from "./schedule.ts";
 import { loadConfig } from "./config.ts";
 import { repoPrompts } from "../lib/promptFiles.ts";
+import { nodeDocsAssets } from "./docsAssets.ts";
+import { llmFromEnv } from "../agent/model.ts";
 
 const STARTUP_KEY_NAME = "npm start";
 
@@ -21,7 +23,7 @@ async function main() {
   const log = createLogger({ level: config.LOG_LEVEL });
   const db = openDb(config.DATABASE_PATH);
   const status: Record<string, unknown> = { demo: config.FLYWHEEL_DEMO === "on" ? "pending" : "off" };
-  const app = createApp({ db, log, prompts: repoPrompts, status: () => ({ ...status }) });
+  const app = createApp({ db, log, prompts: repoPrompts, status: () => ({ ...status }), docsAssets: nodeDocsAssets, adminToken: config.ADMIN_TOKEN, llm: llmFromEnv(config) });
   const now = new Date();
   const ws = ensureWorkspace(db, config.FLYWHEEL_DEMO_WORKSPACE, now);
   db.$client
@@ -32,7 +34,7 @@ async function main() {
     { name: STARTUP_KEY_NAME, scopes: ["ingest", "operator", "generate", "admin"] },
   );
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
-    log.info("listening", { url: `http://${config.HOST}:${info.port}`, database: config.DATABASE_PATH, model: "offline (built-in)" });
+    log.info("listening", { url: `http://${config.HOST}:${info.port}`, database: config.DATABASE_PATH, model: llmFromEnv(config)?.model ?? "offline (built-in)" });
     process.stdout.write(
       [
         "",
@@ -52,7 +54,7 @@ async function main() {
         : Promise.resolve();
     // The daily recompute: once the demo data is in, then whenever a workspace's day has turned.
     void demo.then(() => {
-      const daily = scheduleDailyRecompute(db, log);
+      const daily = scheduleDailyRecompute(db, log, repoPrompts);
       server.on("close", () => clearInterval(daily));
     });
   });

@@ -23,29 +23,42 @@ export function keyFromHeader(header: string | undefined): string | undefined {
 
 const TOUCH_EVERY_MS = 60_000;
 
-/**
- * Authenticates every /v1 request: the key is looked up on each request (a new key works at once,
- * a revoked one stops at once), then rate limited; the request's tool context is set here.
- */
-export function authenticate(deps: { db: Db; now: () => Date; log: Logger; prompts: Prompts; limiter: RateLimiter }): MiddlewareHandler<AppEnv> {
+/** What a request's key grants: resolved from the keys table, or (inside a Durable Object) forwarded by the Worker. */
+export type KeyGrant = { keyId: string; workspaceId: number; scopes: Scope[]; rateLimit: number; burst: number };
+export type KeyResolver = (secret: string, request: Request) => KeyGrant | undefined | Promise<KeyGrant | undefined>;
+
+/** The keys table: a new key works at once, a revoked one stops at once; last use is noted once a minute. */
+export function keysTableResolver(db: Db, now: () => Date): KeyResolver {
   const touched = new Map<string, number>();
+  return (secret) => {
+    const key = findActiveKey(db, secret);
+    if (!key) return undefined;
+    const at = now().getTime();
+    if ((touched.get(key.id) ?? 0) + TOUCH_EVERY_MS < at) {
+      touched.set(key.id, at);
+      touchKey(db, key.id, at);
+    }
+    return { keyId: key.id, workspaceId: key.workspaceId, scopes: key.scopes, rateLimit: key.rateLimit, burst: key.burst };
+  };
+}
+
+/**
+ * Authenticates every /v1 request: the key is resolved on each request, then rate limited; the
+ * request's tool context is set here.
+ */
+export function authenticate(deps: { db: Db; now: () => Date; log: Logger; prompts: Prompts; limiter: RateLimiter; resolve: KeyResolver }): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const secret = keyFromHeader(c.req.header("authorization"));
     if (!secret)
       throw new ApiError(ErrorCode.Unauthorized, bi("缺少 API 密钥", "missing API key: send Authorization: Bearer <key>"));
-    const key = findActiveKey(deps.db, secret);
+    const key = await deps.resolve(secret, c.req.raw);
     if (!key) throw new ApiError(ErrorCode.Unauthorized, bi("API 密钥无效或已吊销", "unknown or revoked API key"));
-    const now = deps.now().getTime();
-    const wait = deps.limiter.take(key.id, key.rateLimit, key.burst, now);
+    const wait = deps.limiter.take(key.keyId, key.rateLimit, key.burst, deps.now().getTime());
     if (wait > 0)
       throw new ApiError(ErrorCode.RateLimited, bi("请求过于频繁", `rate limit of ${key.rateLimit}/s exceeded`), undefined, {
         "Retry-After": String(Math.max(1, Math.ceil(wait / 1000))),
       });
-    if ((touched.get(key.id) ?? 0) + TOUCH_EVERY_MS < now) {
-      touched.set(key.id, now);
-      touchKey(deps.db, key.id, now);
-    }
-    c.set("auth", { keyId: key.id, workspaceId: key.workspaceId, scopes: key.scopes });
+    c.set("auth", { keyId: key.keyId, workspaceId: key.workspaceId, scopes: key.scopes });
     c.set("ctx", { db: deps.db, workspaceId: key.workspaceId, now: deps.now, log: c.get("log"), prompts: deps.prompts });
     await next();
   };

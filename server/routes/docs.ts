@@ -1,6 +1,3 @@
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
 import { ApiError, ErrorCode, bi } from "../../lib/errors.ts";
 import type { Router } from "../openapi.ts";
 
@@ -11,8 +8,8 @@ const ASSETS: Record<string, string> = {
   "swagger-ui-standalone-preset.js": "text/javascript; charset=utf-8",
   "favicon-32x32.png": "image/png",
 };
-const dist = dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
-const cache = new Map<string, Buffer>();
+/** Reads one of Swagger UI's files: from the installed package on Node, from static assets on Workers. */
+export type DocsAssets = (file: string) => Uint8Array | undefined | Promise<Uint8Array | undefined>;
 
 const PAGE = `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>Flywheel API 文档 / API docs</title>
@@ -24,7 +21,7 @@ const PAGE = `<!doctype html>
   presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset], layout: "StandaloneLayout" });</script>
 </body></html>`;
 
-export function registerDocs(app: Router) {
+export function registerDocs(app: Router, assets?: DocsAssets) {
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: {
@@ -37,12 +34,11 @@ export function registerDocs(app: Router) {
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
   app.openAPIRegistry.registerComponent("securitySchemes", "basicAuth", { type: "http", scheme: "basic" });
   app.get("/docs", (c) => c.html(PAGE));
-  app.get("/docs/assets/:file", (c) => {
+  app.get("/docs/assets/:file", async (c) => {
     const file = c.req.param("file");
     const type = ASSETS[file];
-    if (!type) throw new ApiError(ErrorCode.NotFound, bi("文件不存在", "no such asset"));
-    let body = cache.get(file);
-    if (!body) cache.set(file, (body = readFileSync(join(dist, file))));
+    const body = type && assets ? await assets(file) : undefined;
+    if (!type || !body) throw new ApiError(ErrorCode.NotFound, bi("文件不存在", "no such asset"));
     return c.body(new Uint8Array(body), 200, { "content-type": type, "cache-control": "public, max-age=86400" });
   });
 }

@@ -62,6 +62,9 @@ export function insertRows(db: Db, ws: Ws, rows: EventRow[], now: number): numbe
   });
 }
 
+/** After this turn's I/O callbacks: setImmediate on Node; a zero timeout where there is none (workerd). */
+const afterIo: (fn: () => void) => void = typeof setImmediate === "function" ? (fn) => void setImmediate(fn) : (fn) => void setTimeout(fn, 0);
+
 type Pending = { ws: Ws; rows: EventRow[]; now: number; resolve: (n: number) => void; reject: (e: unknown) => void };
 const queues = new WeakMap<object, Pending[]>();
 
@@ -77,7 +80,7 @@ export function insertRowsGrouped(db: Db, ws: Ws, rows: EventRow[], now: number)
     let queue = queues.get(db);
     if (!queue) {
       queues.set(db, (queue = []));
-      setImmediate(() => flushGroup(db));
+      afterIo(() => flushGroup(db));
     }
     queue.push({ ws, rows, now, resolve, reject });
   });

@@ -64,6 +64,22 @@ export function ensureWorkspace(db: Db, name: string, now: Date, settings: z.inf
   return findWorkspaceByName(db, name)!;
 }
 
+export const CreateWorkspaceInput = z.strictObject({ name: WorkspaceName, timezone: WorkspaceSettings.shape.timezone });
+
+/** A new workspace; an existing name is a 409 (the admin route, where creating twice is a mistake). */
+export function createWorkspace(db: Db, input: z.infer<typeof CreateWorkspaceInput>, now: Date): WorkspaceRow {
+  if (findWorkspaceByName(db, input.name)) throw new ApiError(ErrorCode.Conflict, bi("工作区已存在", `workspace '${input.name}' exists`));
+  return ensureWorkspace(db, input.name, now, input.timezone ? { timezone: input.timezone } : {});
+}
+
+/**
+ * The workspace's own row in a workspace Durable Object, created on first use from the directory's
+ * record (same id, name, zone); settings then live here, where the tools read them.
+ */
+export function adoptWorkspace(db: Db, ws: { id: number; name: string; timezone: string; createdAt: number }): void {
+  db.insert(workspaces).values({ id: ws.id, name: ws.name, timezone: ws.timezone, createdAt: ws.createdAt }).onConflictDoNothing().run();
+}
+
 export function updateWorkspace(db: Db, id: number, settings: z.infer<typeof WorkspaceSettings>): WorkspaceRow {
   getWorkspace(db, id);
   if (settings.settings) {

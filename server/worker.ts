@@ -1,0 +1,130 @@
+import { DurableObject, type DurableObjectNamespace, type DurableObjectState, type Fetcher } from "cloudflare:workers";
+import { llmFromEnv } from "../agent/model.ts";
+import { openDurableDb } from "../db/durable.ts";
+import type { Db } from "../db/sql.ts";
+import { workspaces } from "../db/schema/index.ts";
+import { MIGRATIONS } from "../generated/migrations.ts";
+import { PROMPT_FILES } from "../generated/prompts.ts";
+import { createLogger, type LogLevel, type Logger } from "../lib/log.ts";
+import { bundledPrompts } from "../lib/prompts.ts";
+import { adoptWorkspace, getWorkspace } from "../tools/workspaces/index.ts";
+import { createApp, type App, type Services } from "./app.ts";
+import { keyFromHeader, keysTableResolver, type KeyGrant, type KeyResolver } from "./middleware/auth.ts";
+import { CHECK_EVERY_MS, scheduledTick } from "./schedule.ts";
+
+/**
+ * Cloudflare Workers entry (wrangler.toml). The stateless Worker authenticates each /v1 request
+ * through the Directory (one Durable Object: workspaces and API keys) and forwards it to its
+ * workspace's own SQLite Durable Object, which runs the same createApp and tools as Node.
+ */
+type Env = {
+  WORKSPACE: DurableObjectNamespace<Workspace>;
+  DIRECTORY: DurableObjectNamespace<Directory>;
+  ASSETS?: Fetcher;
+  ADMIN_TOKEN?: string;
+  LOG_LEVEL?: LogLevel;
+  LLM_BASE_URL?: string;
+  LLM_API_KEY?: string;
+  LLM_MODEL?: string;
+};
+
+/** The Worker's word to a workspace object on who is calling: set here, stripped from every incoming request. */
+const GRANT_HEADER = "x-flywheel-grant";
+type WorkspaceRecord = { id: number; name: string; timezone: string; createdAt: number };
+type Grant = KeyGrant & { workspace: WorkspaceRecord };
+
+const prompts = bundledPrompts(PROMPT_FILES);
+const logger = (env: Env): Logger =>
+  createLogger({ level: env.LOG_LEVEL ?? "info", write: (line, level) => (level === "warn" || level === "error" ? console.error(line) : console.log(line)) });
+
+/** Swagger UI's files from the static assets binding (wrangler.toml [assets]). */
+const assetsFrom = (env: Env): Services["docsAssets"] =>
+  env.ASSETS ? async (file) => {
+    const res = await env.ASSETS!.fetch(new Request(`https://assets.local/${file}`));
+    return res.ok ? new Uint8Array(await res.arrayBuffer()) : undefined;
+  } : undefined;
+
+/** One object's database and app, opened (and migrated) before the object takes its first request. */
+abstract class SqlObject extends DurableObject<Env> {
+  protected db!: Db;
+  protected app!: App;
+  protected readonly log: Logger;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.log = logger(env);
+    void ctx.blockConcurrencyWhile(async () => {
+      this.db = await openDurableDb(ctx.storage, MIGRATIONS);
+      this.app = createApp({ db: this.db, log: this.log, prompts, llm: llmFromEnv(env), docsAssets: assetsFrom(env), ...this.services() });
+    });
+  }
+
+  protected abstract services(): Partial<Services>;
+
+  fetch(request: Request): Promise<Response> {
+    return Promise.resolve(this.app.fetch(request));
+  }
+}
+
+/** Workspaces and API keys for the whole deployment; also answers /healthz, /docs and /admin. */
+export class Directory extends SqlObject {
+  private resolve?: KeyResolver;
+
+  protected services(): Partial<Services> {
+    return { adminToken: this.env.ADMIN_TOKEN };
+  }
+
+  /** RPC from the Worker: what a key grants, with its workspace's record; null for an unknown or revoked key. */
+  grant(secret: string): Grant | null {
+    this.resolve ??= keysTableResolver(this.db, () => new Date());
+    const g = this.resolve(secret, new Request("https://directory.local/")) as KeyGrant | undefined;
+    if (!g) return null;
+    const ws = getWorkspace(this.db, g.workspaceId);
+    return { ...g, workspace: { id: ws.id, name: ws.name, timezone: ws.timezone, createdAt: ws.createdAt } };
+  }
+}
+
+/** One workspace's data and tools. Its scheduled recompute runs from the object's alarm. */
+export class Workspace extends SqlObject {
+  private adopted = false;
+
+  protected services(): Partial<Services> {
+    return { resolveKey: (_secret, request) => this.grantOf(request) };
+  }
+
+  private grantOf(request: Request): KeyGrant | undefined {
+    const raw = request.headers.get(GRANT_HEADER);
+    if (!raw) return undefined;
+    const grant = JSON.parse(raw) as Grant;
+    if (!this.adopted) {
+      adoptWorkspace(this.db, grant.workspace);
+      this.adopted = true;
+      void this.ctx.storage.getAlarm().then((at) => (at === null ? this.ctx.storage.setAlarm(Date.now() + CHECK_EVERY_MS) : undefined));
+    }
+    return grant;
+  }
+
+  async alarm(): Promise<void> {
+    for (const ws of this.db.select().from(workspaces).all())
+      scheduledTick({ db: this.db, workspaceId: ws.id, now: () => new Date(), log: this.log, prompts }, ws.name);
+    await this.ctx.storage.setAlarm(Date.now() + CHECK_EVERY_MS);
+  }
+}
+
+export default {
+  async fetch(request: Request, env: Env): Promise<Response> {
+    const headers = new Headers(request.headers);
+    headers.delete(GRANT_HEADER);
+    const path = new URL(request.url).pathname;
+    const directory = env.DIRECTORY.get(env.DIRECTORY.idFromName("directory"));
+    // Keys live in the directory; so do the routes that are not a workspace's (/healthz, /docs, /admin).
+    const own = path.startsWith("/v1/") && !path.startsWith("/v1/keys");
+    const secret = own ? keyFromHeader(headers.get("authorization") ?? undefined) : undefined;
+    const grant = secret ? await directory.grant(secret) : null;
+    // No grant: the directory's app answers, with the same 401 envelope as on Node.
+    if (!grant) return directory.fetch(new Request(request, { headers }));
+    headers.set(GRANT_HEADER, JSON.stringify(grant));
+    const workspace = env.WORKSPACE.get(env.WORKSPACE.idFromName(`workspace:${grant.workspaceId}`));
+    return workspace.fetch(new Request(request, { headers }));
+  },
+};

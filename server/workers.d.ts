@@ -1,0 +1,23 @@
+// The few Workers runtime types server/worker.ts uses. The project type-checks against Node's
+// globals; @cloudflare/workers-types declares conflicting ones, so only these are declared here.
+declare module "cloudflare:workers" {
+  export abstract class DurableObject<Env = unknown> {
+    protected ctx: DurableObjectState;
+    protected env: Env;
+    constructor(ctx: DurableObjectState, env: Env);
+  }
+  export interface DurableObjectState {
+    storage: import("../db/durable.ts").DurableStorage & {
+      getAlarm(): Promise<number | null>;
+      setAlarm(at: number): Promise<void>;
+    };
+    blockConcurrencyWhile<T>(fn: () => Promise<T>): Promise<T>;
+  }
+  export interface DurableObjectNamespace<T = unknown> {
+    idFromName(name: string): unknown;
+    get(id: unknown): T & { fetch(request: Request): Promise<Response> };
+  }
+  export interface Fetcher {
+    fetch(request: Request | string): Promise<Response>;
+  }
+}

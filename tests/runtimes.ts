@@ -1,0 +1,109 @@
+import { serve } from "@hono/node-server";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openDb } from "../db/node.ts";
+import { repoPrompts } from "../lib/promptFiles.ts";
+import { createApp } from "../server/app.ts";
+import { nodeDocsAssets } from "../server/docsAssets.ts";
+
+/** A running Flywheel reached over real HTTP: the Node server or the Worker under local workerd. */
+export type Runtime = { name: "node" | "worker"; base: string; adminToken: string; stop(): Promise<void> };
+
+export const ADMIN_TOKEN = "smoke-admin-token-0123456789";
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** The Node runtime: createApp over an in-memory database, served on 127.0.0.1. */
+export async function startNode(): Promise<Runtime> {
+  const db = openDb();
+  const app = createApp({ db, prompts: repoPrompts, adminToken: ADMIN_TOKEN, docsAssets: nodeDocsAssets });
+  const port = await freePort();
+  const server = serve({ fetch: app.fetch, port, hostname: "127.0.0.1" });
+  return {
+    name: "node",
+    base: `http://127.0.0.1:${port}`,
+    adminToken: ADMIN_TOKEN,
+    stop: async () => {
+      await new Promise((r) => server.close(r));
+      db.$client.close();
+    },
+  };
+}
+
+/**
+ * The Workers runtime: `wrangler dev --local` (workerd, offline, no login) on server/worker.ts with
+ * a fresh state folder, so its Durable Objects start empty. Resolves once wrangler says it is ready.
+ */
+export async function startWorker(timeoutMs = 120_000): Promise<Runtime> {
+  const port = await freePort();
+  const state = mkdtempSync(join(tmpdir(), "flywheel-worker-"));
+  const child: ChildProcess = spawn(
+    "npx",
+    ["wrangler", "dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state, "--var", `ADMIN_TOKEN:${ADMIN_TOKEN}`, "--show-interactive-dev-session=false", "--log-level", "warn"],
+    { env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1", NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"], detached: true },
+  );
+  let log = "";
+  child.stdout!.on("data", (d) => (log += d));
+  child.stderr!.on("data", (d) => (log += d));
+  const base = `http://127.0.0.1:${port}`;
+  const started = Date.now();
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited (${child.exitCode}):\n${log}`);
+    try {
+      if ((await fetch(`${base}/healthz`)).ok) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() - started > timeoutMs) {
+      process.kill(-child.pid!, "SIGKILL");
+      throw new Error(`wrangler dev did not answer within ${timeoutMs} ms:\n${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    name: "worker",
+    base,
+    adminToken: ADMIN_TOKEN,
+    stop: async () => {
+      const exited = new Promise((r) => child.once("exit", r));
+      try {
+        process.kill(-child.pid!, "SIGTERM");
+      } catch {
+        /* already gone */
+      }
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        /* gone */
+      }
+      rmSync(state, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A JSON call over HTTP; the body is parsed when it is JSON. */
+export async function http(rt: Runtime, method: string, path: string, opts: { key?: string; body?: unknown; raw?: string } = {}) {
+  const res = await fetch(rt.base + path, {
+    method,
+    headers: { ...(opts.key ? { authorization: `Bearer ${opts.key}` } : {}), ...(opts.body !== undefined || opts.raw !== undefined ? { "content-type": "application/json" } : {}) },
+    body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
+  });
+  const text = await res.text();
+  let body: any = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    /* keep the text */
+  }
+  return { status: res.status, headers: res.headers, body };
+}

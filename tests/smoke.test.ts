@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { http, startNode, startWorker, type Runtime } from "./runtimes.ts";
+
+/**
+ * The same behaviour on both runtimes: every check below runs over real HTTP against the Node
+ * server and against the Worker under local workerd (one Durable Object per workspace, keys in the
+ * directory object), with the same expectations, and the two answers are compared where whole.
+ */
+const DAY = 86_400_000;
+const now = Date.now();
+const at = (daysAgo: number) => new Date(now - daysAgo * DAY).toISOString();
+const ev = (id: string, fields: Record<string, unknown>) => ({ id, name: "play_song", timestamp: at(1), ...fields });
+
+const EVENTS = [
+  ev("e1", { userId: "u1", properties: { genre: "rock" }, timestamp: at(2) }),
+  ev("e1", { userId: "u1", properties: { genre: "rock" }, timestamp: at(2) }), // the same id again: a duplicate
+  ev("e2", { userId: "u1", name: "purchase", properties: { amount: 30 }, timestamp: at(3) }),
+  ev("e3", { userId: "u1", name: "purchase", properties: { amount: 20 }, timestamp: at(10) }),
+  ev("e4", { userId: "u2", properties: { genre: "pop" }, timestamp: at(2) }),
+  ev("e5", { userId: "u2", name: "app_open", timestamp: at(1) }),
+  ev("e6", { userId: "u3", properties: { genre: "rock" }, timestamp: at(20) }),
+  ev("e7", { anonymousId: "a1", properties: { genre: "rock" }, timestamp: at(1) }),
+  ev("e8", { userId: "u5", name: "app_open", timestamp: at(4) }),
+  ev("e9", { userId: "u5", properties: { genre: "rock" }, timestamp: at(4) }),
+  ev("e10", { userId: "u5", name: "purchase", properties: { amount: 9 }, timestamp: at(3) }),
+  ev("e11", { userId: "u2", name: "purchase", properties: { amount: 5 }, timestamp: at(1) }),
+];
+
+type Setup = { rt: Runtime; key: string; otherKey: string };
+const runtimes: Setup[] = [];
+const each = async <T>(fn: (s: Setup) => Promise<T>) => Promise.all(runtimes.map(fn));
+
+beforeAll(async () => {
+  for (const rt of await Promise.all([startNode(), startWorker()])) {
+    const created = async (name: string) => {
+      const r = await http(rt, "POST", "/admin/workspaces", { key: rt.adminToken, body: { name, timezone: "Asia/Shanghai" } });
+      expect(r.status, `${rt.name}: ${JSON.stringify(r.body)}`).toBe(200);
+      return r.body.key.key as string;
+    };
+    runtimes.push({ rt, key: await created("acme"), otherKey: await created("other") });
+  }
+}, 180_000);
+
+afterAll(async () => {
+  await Promise.all(runtimes.map((s) => s.rt.stop()));
+});
+
+describe("the same API on Node and on Workers (Durable Objects)", () => {
+  it("ingest: a duplicate id in the batch and a resent batch are counted, never stored twice", async () => {
+    const out = await each(async ({ rt, key }) => {
+      const first = await http(rt, "POST", "/v1/events", { key, body: { events: EVENTS } });
+      expect(first.status, `${rt.name}: ${JSON.stringify(first.body)}`).toBe(200);
+      const again = await http(rt, "POST", "/v1/events", { key, body: { events: EVENTS } });
+      return { first: first.body, again: again.body };
+    });
+    for (const o of out) {
+      expect(o.first).toMatchObject({ accepted: 11, duplicates: 1, rejected: 0 });
+      expect(o.again).toMatchObject({ accepted: 0, duplicates: 12, rejected: 0 });
+    }
+  });
+
+  it("identify links an anonymous id and sets traits; alias merges a user into another", async () => {
+    const out = await each(async ({ rt, key }) => {
+      const id = await http(rt, "POST", "/v1/identify", { key, body: { userId: "u4", anonymousId: "a1", traits: { city_tier: 1, vip: true } } });
+      expect(id.status, `${rt.name}: ${JSON.stringify(id.body)}`).toBe(200);
+      const alias = await http(rt, "POST", "/v1/alias", { key, body: { previousId: "u5", userId: "u1" } });
+      expect(alias.body).toEqual({ userId: "u1", merged: "u5" });
+      const u4 = (await http(rt, "GET", "/v1/users/u4", { key })).body;
+      const u1 = (await http(rt, "GET", "/v1/users/u5", { key })).body;
+      return { u4: { userId: u4.userId, traits: u4.traits, events: u4.tags.behaviour.eventCount }, u1: { userId: u1.userId, events: u1.tags.behaviour.eventCount } };
+    });
+    for (const o of out) expect(o).toEqual({ u4: { userId: "u4", traits: { city_tier: 1, vip: true }, events: 1 }, u1: { userId: "u1", events: 6 } });
+  });
+
+  it("segment preview: a behaviour window with a `where`, and a trait", async () => {
+    const rock7 = { performed: "play_song", where: [{ property: "genre", op: "eq", value: "rock" }], within: { days: 7 } };
+    const out = await each(async ({ rt, key }) => {
+      const a = await http(rt, "POST", "/v1/segments/preview", { key, body: { definition: rock7, sample: 10 } });
+      expect(a.status, `${rt.name}: ${JSON.stringify(a.body)}`).toBe(200);
+      const b = await http(rt, "POST", "/v1/segments/preview", { key, body: { definition: { and: [rock7, { trait: "city_tier", op: "eq", value: 1 }] }, sample: 10 } });
+      return { rock: [a.body.count, a.body.sample], tier1: [b.body.count, b.body.sample] };
+    });
+    // u3's rock play is 20 days old; u5's (merged into u1) and a1's (now u4) count for their new owners.
+    for (const o of out) expect(o).toEqual({ rock: [2, ["u1", "u4"]], tier1: [1, ["u4"]] });
+  });
+
+  it("RFM classes and a funnel give the same answers", async () => {
+    const out = await each(async ({ rt, key }) => {
+      const rfm = await http(rt, "GET", "/v1/analytics/rfm", { key });
+      expect(rfm.status, `${rt.name}: ${JSON.stringify(rfm.body)}`).toBe(200);
+      const funnel = await http(rt, "POST", "/v1/analytics/funnel", { key, body: { steps: [{ event: "app_open" }, { event: "purchase" }], range: { days: 30 } } });
+      expect(funnel.status, `${rt.name}: ${JSON.stringify(funnel.body)}`).toBe(200);
+      return { rfm: { customers: rfm.body.customers, distribution: rfm.body.distribution }, funnel: funnel.body.steps.map((s: any) => s.users) };
+    });
+    expect(out[0]!.rfm.customers).toBe(2);
+    expect(out[0]!.funnel).toEqual([2, 2]);
+    expect(out[1]).toEqual(out[0]);
+  });
+
+  it("errors come in the one envelope: bad JSON, validation, unknown route, no key", async () => {
+    const out = await each(async ({ rt, key }) => {
+      const codes = [
+        await http(rt, "POST", "/v1/events", { key, raw: "{not json" }),
+        await http(rt, "POST", "/v1/segments/preview", { key, body: { definition: { performed: "" } } }),
+        await http(rt, "GET", "/v1/nowhere", { key }),
+        await http(rt, "GET", "/v1/segments"),
+        await http(rt, "POST", "/admin/workspaces", { key: "wrong-token-wrong-token", body: { name: "x" } }),
+      ];
+      for (const r of codes) expect(Object.keys(r.body.error).sort().filter((k) => k !== "details")).toEqual(["code", "message", "requestId"]);
+      return codes.map((r) => [r.status, r.body.error.code]);
+    });
+    for (const o of out) expect(o).toEqual([[400, "malformed_json"], [400, "validation_failed"], [404, "not_found"], [401, "unauthorized"], [401, "unauthorized"]]);
+  });
+
+  it("a workspace cannot see another's data: its segment is a 404 there, its events are not counted", async () => {
+    const out = await each(async ({ rt, key, otherKey }) => {
+      const saved = await http(rt, "POST", "/v1/segments", { key, body: { name: "rockers", definition: { performed: "play_song" } } });
+      expect(saved.status, `${rt.name}: ${JSON.stringify(saved.body)}`).toBe(200);
+      const there = await http(rt, "GET", `/v1/segments/${saved.body.id}`, { key: otherKey });
+      const mine = await http(rt, "GET", `/v1/segments/${saved.body.id}`, { key });
+      const count = await http(rt, "POST", "/v1/segments/preview", { key: otherKey, body: { definition: { performed: "play_song" } } });
+      return { there: [there.status, there.body.error?.code], mine: mine.status, otherCount: count.body.count };
+    });
+    for (const o of out) expect(o).toEqual({ there: [404, "not_found"], mine: 200, otherCount: 0 });
+  });
+
+  it("keys: a key made over the API works at once and stops at once when revoked", async () => {
+    const out = await each(async ({ rt, key }) => {
+      const made = await http(rt, "POST", "/v1/keys", { key, body: { name: "ingest only", scopes: ["ingest"] } });
+      expect(made.status, `${rt.name}: ${JSON.stringify(made.body)}`).toBe(200);
+      const use = async () => (await http(rt, "POST", "/v1/events", { key: made.body.key, body: { events: [ev(`k-${rt.name}`, { userId: "u9" })] } })).status;
+      const before = await use();
+      const forbidden = (await http(rt, "GET", "/v1/segments", { key: made.body.key })).status;
+      await http(rt, "DELETE", `/v1/keys/${made.body.id}`, { key });
+      return [before, forbidden, await use()];
+    });
+    for (const o of out) expect(o).toEqual([200, 403, 401]);
+  });
+});
