@@ -5,7 +5,7 @@ import { csvRecords, csvValue } from "../lib/csv.ts";
 import { dayStartMs } from "../lib/time.ts";
 import type { Ctx } from "../tools/context.ts";
 import { ingestEvents } from "../tools/events/ingest.ts";
-import { MAX_EVENTS_PER_REQUEST } from "../tools/events/schema.ts";
+import { MAX_EVENTS_PER_REQUEST, type IngestResult } from "../tools/events/schema.ts";
 import { getWorkspace } from "../tools/workspaces/index.ts";
 
 export const EVENT_IMPORT_FORMATS = ["ndjson", "csv", "cdnow"] as const;
@@ -104,17 +104,24 @@ async function* cdnowItems(path: string, timeZone: string): AsyncGenerator<Item>
   }
 }
 
+/** The rows of an event file, parsed: each an event to send or a reason it was rejected. */
+export function eventFileItems(path: string, format: EventImportFormat, timeZone: string): AsyncGenerator<Item> {
+  return format === "ndjson" ? ndjsonItems(path) : format === "csv" ? csvItems(path) : cdnowItems(path, timeZone);
+}
+
+/** Where a batch of events goes: the ingest path in this process, or a server over HTTP. */
+export type SendEvents = (events: unknown[]) => IngestResult | Promise<IngestResult>;
+
 /**
- * Imports a file of events through the ingest path in batches of 1,000 and counts what became
- * of every row. `onProgress` gets the bytes or rows done so far.
+ * Imports a file of events in batches through `send` and counts what became of every row.
+ * `onProgress` gets the rows read so far after each batch.
  */
-export async function importEventsFile(
-  ctx: Ctx,
+export async function importEvents(
   path: string,
   format: EventImportFormat,
+  to: { timeZone: string; send: SendEvents; batchSize: number },
   onProgress?: (rowsRead: number, summary: ImportSummary) => void,
 ): Promise<ImportSummary> {
-  const ws = getWorkspace(ctx.db, ctx.workspaceId);
   const summary: ImportSummary = { rowsRead: 0, stored: 0, duplicates: 0, rejected: 0, reasons: {} };
   const reject = (line: number, code: string, message: string) => {
     summary.rejected++;
@@ -123,22 +130,32 @@ export async function importEventsFile(
     if (r.examples.length < 5) r.examples.push({ line, message });
   };
   let batch: { line: number; event: unknown }[] = [];
-  const flush = () => {
+  const flush = async () => {
     if (!batch.length) return;
-    const r = ingestEvents(ctx, batch.map((b) => b.event));
+    const r = await to.send(batch.map((b) => b.event));
     summary.stored += r.accepted;
     summary.duplicates += r.duplicates;
     for (const e of r.errors) reject(batch[e.index]!.line, e.code, e.message);
     batch = [];
     onProgress?.(summary.rowsRead, summary);
   };
-  const items = format === "ndjson" ? ndjsonItems(path) : format === "csv" ? csvItems(path) : cdnowItems(path, ws.timezone);
-  for await (const item of items) {
+  for await (const item of eventFileItems(path, format, to.timeZone)) {
     summary.rowsRead++;
     if (item.error) reject(item.line, item.error.code, item.error.message);
     else batch.push({ line: item.line, event: item.event });
-    if (batch.length >= MAX_EVENTS_PER_REQUEST) flush();
+    if (batch.length >= to.batchSize) await flush();
   }
-  flush();
+  await flush();
   return summary;
+}
+
+/** Imports a file of events through this process's ingest path, in batches of 1,000. */
+export function importEventsFile(
+  ctx: Ctx,
+  path: string,
+  format: EventImportFormat,
+  onProgress?: (rowsRead: number, summary: ImportSummary) => void,
+): Promise<ImportSummary> {
+  const timeZone = getWorkspace(ctx.db, ctx.workspaceId).timezone;
+  return importEvents(path, format, { timeZone, send: (events) => ingestEvents(ctx, events), batchSize: MAX_EVENTS_PER_REQUEST }, onProgress);
 }

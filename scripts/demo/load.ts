@@ -21,6 +21,20 @@ export type DemoOptions = {
 };
 
 /**
+ * The demo's users one at a time, with the clock both loaders share: `flywheel demo` writing to the
+ * database and `flywheel demo --url` sending to a server get the same users, traits and event ids
+ * (`d-<user>-<n>`) for the same seed, days, `now` and timezone.
+ */
+export function demoUsers(timeZone: string, opts: Pick<DemoOptions, "days" | "seed" | "now">) {
+  const days = opts.days ?? 180;
+  const seed = opts.seed ?? 42;
+  const now = (opts.now ?? new Date()).getTime();
+  const endMs = dayStartMs(dayNumber(now, timeZone), timeZone) + tzOffsetMs(timeZone, now);
+  const offset = tzOffsetMs(timeZone, now);
+  return { days, seed, now, user: (index: number) => simulateUser(seed, index, days, endMs, offset) };
+}
+
+/**
  * Loads the demo app's users and events into a workspace through the same insert path as the API
  * (so rollups, profiles and the catalog come out the same), a chunk of users per transaction,
  * yielding between chunks so a running server keeps answering. Ids are deterministic: loading
@@ -28,13 +42,10 @@ export type DemoOptions = {
  */
 export async function loadDemo(db: Db, workspaceId: number, opts: DemoOptions) {
   const ws = getWorkspace(db, workspaceId);
-  const days = opts.days ?? 180;
-  const seed = opts.seed ?? 42;
-  const now = (opts.now ?? new Date()).getTime();
-  const endMs = dayStartMs(dayNumber(now, ws.timezone), ws.timezone) + tzOffsetMs(ws.timezone, now);
-  const offset = tzOffsetMs(ws.timezone, now);
+  const demo = demoUsers(ws.timezone, opts);
+  const { days, now } = demo;
   const chunk = opts.usersPerChunk ?? 40; // ~5k events: short enough that requests keep flowing
-  const lastUser = simulateUser(seed, opts.users - 1, days, endMs, offset).user.userId;
+  const lastUser = demo.user(opts.users - 1).user.userId;
   if (opts.users > 0 && stmt(db, "SELECT 1 FROM profiles WHERE workspace_id = ? AND user_id = ? AND event_count > 0").get(ws.id, lastUser)) {
     // A finished earlier load: every id would be a duplicate, so skip the work.
     opts.onStatus?.("ready");
@@ -50,7 +61,7 @@ export async function loadDemo(db: Db, workspaceId: number, opts: DemoOptions) {
     const rows: EventRow[] = [];
     const profiles: { userId: string; traits: Record<string, unknown> }[] = [];
     for (let i = first; i < Math.min(opts.users, first + chunk); i++) {
-      const { user, events: evs } = simulateUser(seed, i, days, endMs, offset);
+      const { user, events: evs } = demo.user(i);
       profiles.push({ userId: user.userId, traits: user.traits });
       for (const e of evs) {
         const amount = typeof e.properties.amount === "number" ? e.properties.amount : null;
