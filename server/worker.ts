@@ -1,3 +1,5 @@
+import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
+import { AsyncLocalStorage } from "node:async_hooks";
 import { DurableObject, type DurableObjectNamespace, type DurableObjectState, type Fetcher } from "cloudflare:workers";
 import { llmFromEnv } from "../agent/model.ts";
 import { openDurableDb } from "../db/durable.ts";
@@ -34,6 +36,10 @@ type WorkspaceRecord = { id: number; name: string; timezone: string; createdAt: 
 type Grant = KeyGrant & { workspace: WorkspaceRecord };
 
 const prompts = bundledPrompts(PROMPT_FILES);
+
+// LangGraph finds a run's config (approval interrupts, the run context) through AsyncLocalStorage.
+// Its Node entry installs one; the entry bundled for workerd does not, so the Worker does.
+AsyncLocalStorageProviderSingleton.initializeGlobalInstance(new AsyncLocalStorage());
 const logger = (env: Env): Logger =>
   createLogger({ level: env.LOG_LEVEL ?? "info", write: (line, level) => (level === "warn" || level === "error" ? console.error(line) : console.log(line)) });
 

@@ -21,3 +21,9 @@ declare module "cloudflare:workers" {
     fetch(request: Request | string): Promise<Response>;
   }
 }
+
+// A .wasm import under wrangler is a compiled WebAssembly.Module.
+declare module "*.wasm" {
+  const module: WebAssembly.Module;
+  export default module;
+}

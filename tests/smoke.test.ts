@@ -136,4 +136,31 @@ describe("the same API on Node and on Workers (Durable Objects)", () => {
     });
     for (const o of out) expect(o).toEqual([200, 403, 401]);
   });
+
+  it("the operator agent (offline model): a turn with tool calls, then a save that waits for approval", async () => {
+    const out = await each(async ({ rt, key }) => {
+      const chat = (body: unknown) => fetch(`${rt.base}/v1/agent/chat`, { method: "POST", headers: { authorization: `Bearer ${key}`, accept: "application/json", "content-type": "application/json" }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+      const first = await chat({ message: "近30天听过摇滚的用户" });
+      expect(first.status, `${rt.name}: ${JSON.stringify(first.body)}`).toBe(200);
+      const preview = first.body.toolCalls.find((c: any) => c.name === "segments_preview");
+      const direct = await http(rt, "POST", "/v1/segments/preview", { key, body: { definition: preview.input.definition, sample: 10 } });
+      const second = await chat({ conversationId: first.body.conversationId, message: "保存这个分群，命名为摇滚听众" });
+      const approval = second.body.pendingApproval;
+      const before = (await http(rt, "GET", "/v1/segments", { key })).body.segments.map((x: any) => x.name);
+      const done = await http(rt, "POST", `/v1/agent/approvals/${approval.id}`, { key, body: { decision: "approve" } });
+      const after = (await http(rt, "GET", "/v1/segments", { key })).body.segments.map((x: any) => x.name);
+      return {
+        model: first.body.model,
+        tools: first.body.toolCalls.map((c: any) => c.name),
+        definition: preview.input.definition,
+        count: preview.output.count,
+        directCount: direct.body.count,
+        replyHasCount: first.body.reply.includes(`${direct.body.count} 人`),
+        pending: approval.tool,
+        saved: [before.includes("摇滚听众"), after.includes("摇滚听众"), done.status],
+      };
+    });
+    expect(out[0]).toMatchObject({ model: { provider: "offline" }, tools: ["catalog", "segments_preview"], count: 3, directCount: 3, replyHasCount: true, pending: "segments_save", saved: [false, true, 200] });
+    expect(out[1]).toEqual(out[0]);
+  });
 });

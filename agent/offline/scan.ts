@@ -1,4 +1,4 @@
-import { cut } from "jieba-wasm";
+import { cut } from "#jieba";
 import { findNumbers, toHalfWidth } from "./numerals.ts";
 import { findTimeWindows, type TimeMatch } from "./time.ts";
 import { bindName, bindValue, squash, type Catalog, type Lexicon } from "./lexicon.ts";

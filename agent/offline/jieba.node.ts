@@ -1,0 +1,2 @@
+// Node loads jieba's WebAssembly itself, synchronously, on import.
+export { cut } from "jieba-wasm";
