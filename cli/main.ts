@@ -15,6 +15,7 @@ import { createKey, listKeys, revokeKey } from "../tools/keys/index.ts";
 import { recomputeProfiles } from "../tools/profiles/recompute.ts";
 import { ensureWorkspace, findWorkspaceByName } from "../tools/workspaces/index.ts";
 import { chat } from "./chat.ts";
+import { llmFromEnv } from "../agent/model.ts";
 import { progressBar } from "./progress.ts";
 import { repoPrompts } from "../lib/promptFiles.ts";
 
@@ -218,7 +219,7 @@ export async function run(argv: string[], out: (s: string) => void = (s) => proc
       out(`clv: ${r.clv.customers} customers${"skipped" in r.clv && r.clv.skipped ? ` (${r.clv.skipped})` : ""}`);
     } else if (cmd === "chat") {
       const ctx = ctxFor(db, need(o.workspace, "--workspace"), false);
-      const llm = config.LLM_BASE_URL && config.LLM_MODEL ? { baseURL: config.LLM_BASE_URL, model: config.LLM_MODEL, ...(config.LLM_API_KEY ? { apiKey: config.LLM_API_KEY } : {}) } : undefined;
+      const llm = llmFromEnv(config);
       return await chat({ ctx, out, ...(llm ? { llm } : {}), ...(o.message !== undefined ? { message: o.message } : {}) });
     } else throw new UsageError(`未知命令 / unknown command: ${positionals.join(" ")}\n\n${USAGE}`);
     return 0;
