@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { run } from "../cli/main.ts";
 import { http, startNode, startWorker, type Runtime } from "./runtimes.ts";
 
 /**
@@ -139,7 +140,14 @@ describe("the same API on Node and on Workers (Durable Objects)", () => {
 
   it("the operator agent (offline model): a turn with tool calls, then a save that waits for approval", async () => {
     const out = await each(async ({ rt, key }) => {
-      const chat = (body: unknown) => fetch(`${rt.base}/v1/agent/chat`, { method: "POST", headers: { authorization: `Bearer ${key}`, accept: "application/json", "content-type": "application/json" }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+      const chat = (body: unknown) => fetch(`${rt.base}/v1/agent/chat`, { method: "POST", headers: { authorization: `Bearer ${key}`, accept: "application/json", "content-type": "application/json" }, body: JSON.stringify(body) }).then(async (r) => {
+          const text = await r.text();
+          try {
+            return { status: r.status, body: JSON.parse(text) as any };
+          } catch {
+            throw new Error(`${rt.name}: ${r.status} ${text.slice(0, 2000)}`);
+          }
+        });
       const first = await chat({ message: "近30天听过摇滚的用户" });
       expect(first.status, `${rt.name}: ${JSON.stringify(first.body)}`).toBe(200);
       const preview = first.body.toolCalls.find((c: any) => c.name === "segments_preview");
@@ -163,4 +171,22 @@ describe("the same API on Node and on Workers (Durable Objects)", () => {
     expect(out[0]).toMatchObject({ model: { provider: "offline" }, tools: ["catalog", "segments_preview"], count: 3, directCount: 3, replyHasCount: true, pending: "segments_save", saved: [false, true, 200] });
     expect(out[1]).toEqual(out[0]);
   });
+
+  it("the CLI loads the demo into a running server over HTTP (--url), and a second load stores nothing", async () => {
+    const out = await each(async ({ rt }) => {
+      const made = await http(rt, "POST", "/admin/workspaces", { key: rt.adminToken, body: { name: "demo-http" } });
+      const key = made.body.key.key as string;
+      const lines: string[] = [];
+      const args = ["demo", "--url", rt.base, "--key", key, "--users", "30", "--days", "30", "--now", new Date(now).toISOString()];
+      expect(await run(args, (l) => lines.push(l)), lines.join("\n")).toBe(0);
+      const again: string[] = [];
+      expect(await run(args, (l) => again.push(l))).toBe(0);
+      const rock = await http(rt, "POST", "/v1/segments/preview", { key, body: { definition: { performed: "play_song", within: { days: 30 } } } });
+      const stored = (s: string[]) => Number(/\(([\d,]+) new/.exec(s.join("\n"))![1]!.replace(/,/g, ""));
+      return { first: stored(lines), second: stored(again), players: rock.body.count };
+    });
+    expect(out[0]!.first).toBeGreaterThan(500);
+    expect(out[0]!.second).toBe(0);
+    expect(out[1]).toEqual(out[0]);
+  }, 120_000);
 });
