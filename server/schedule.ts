@@ -23,10 +23,10 @@ export function scheduledTick(ctx: Ctx, name: string) {
 }
 
 /** Node: every ten minutes (and at once), each workspace's tick. */
-export function scheduleDailyRecompute(db: Db, log: Logger, prompts: Prompts, now: () => Date = () => new Date()) {
+export function scheduleDailyRecompute(db: Db, log: Logger, prompts: Prompts, now: () => Date = () => new Date(), everyMs = CHECK_EVERY_MS) {
   const tick = () => {
     for (const ws of db.select().from(workspaces).all()) scheduledTick({ db, workspaceId: ws.id, now, log, prompts }, ws.name);
   };
   tick();
-  return setInterval(tick, CHECK_EVERY_MS);
+  return setInterval(tick, everyMs);
 }

@@ -28,6 +28,8 @@ type Env = {
   LLM_BASE_URL?: string;
   LLM_API_KEY?: string;
   LLM_MODEL?: string;
+  /** How often a workspace object's alarm runs the scheduled recompute (default ten minutes). */
+  RECOMPUTE_EVERY_MS?: string;
 };
 
 /** The Worker's word to a workspace object on who is calling: set here, stripped from every incoming request. */
@@ -93,6 +95,7 @@ export class Directory extends SqlObject {
 /** One workspace's data and tools. Its scheduled recompute runs from the object's alarm. */
 export class Workspace extends SqlObject {
   private adopted = false;
+  private readonly every = Number(this.env.RECOMPUTE_EVERY_MS) || CHECK_EVERY_MS;
 
   protected services(): Partial<Services> {
     return { resolveKey: (_secret, request) => this.grantOf(request) };
@@ -105,7 +108,7 @@ export class Workspace extends SqlObject {
     if (!this.adopted) {
       adoptWorkspace(this.db, grant.workspace);
       this.adopted = true;
-      void this.ctx.storage.getAlarm().then((at) => (at === null ? this.ctx.storage.setAlarm(Date.now() + CHECK_EVERY_MS) : undefined));
+      void this.ctx.storage.getAlarm().then((at) => (at === null ? this.ctx.storage.setAlarm(Date.now() + this.every) : undefined));
     }
     return grant;
   }
@@ -113,7 +116,7 @@ export class Workspace extends SqlObject {
   async alarm(): Promise<void> {
     for (const ws of this.db.select().from(workspaces).all())
       scheduledTick({ db: this.db, workspaceId: ws.id, now: () => new Date(), log: this.log, prompts }, ws.name);
-    await this.ctx.storage.setAlarm(Date.now() + CHECK_EVERY_MS);
+    await this.ctx.storage.setAlarm(Date.now() + this.every);
   }
 }
 

@@ -8,11 +8,15 @@ import { openDb } from "../db/node.ts";
 import { repoPrompts } from "../lib/promptFiles.ts";
 import { createApp } from "../server/app.ts";
 import { nodeDocsAssets } from "../server/docsAssets.ts";
+import { scheduleDailyRecompute } from "../server/schedule.ts";
+import { silentLogger } from "../lib/log.ts";
 
 /** A running Flywheel reached over real HTTP: the Node server or the Worker under local workerd. */
 export type Runtime = { name: "node" | "worker"; base: string; adminToken: string; stop(): Promise<void> };
 
 export const ADMIN_TOKEN = "smoke-admin-token-0123456789";
+/** The scheduled recompute's period in the smoke runs: short, so a test can see it happen. */
+export const RECOMPUTE_EVERY_MS = 1500;
 
 async function freePort(): Promise<number> {
   const s = createServer();
@@ -28,11 +32,13 @@ export async function startNode(): Promise<Runtime> {
   const app = createApp({ db, prompts: repoPrompts, adminToken: ADMIN_TOKEN, docsAssets: nodeDocsAssets });
   const port = await freePort();
   const server = serve({ fetch: app.fetch, port, hostname: "127.0.0.1" });
+  const timer = scheduleDailyRecompute(db, silentLogger, repoPrompts, () => new Date(), RECOMPUTE_EVERY_MS);
   return {
     name: "node",
     base: `http://127.0.0.1:${port}`,
     adminToken: ADMIN_TOKEN,
     stop: async () => {
+      clearInterval(timer);
       await new Promise((r) => server.close(r));
       db.$client.close();
     },
@@ -48,7 +54,7 @@ export async function startWorker(timeoutMs = 120_000): Promise<Runtime> {
   const state = mkdtempSync(join(tmpdir(), "flywheel-worker-"));
   const child: ChildProcess = spawn(
     "npx",
-    ["wrangler", "dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state, "--var", `ADMIN_TOKEN:${ADMIN_TOKEN}`, "--show-interactive-dev-session=false", "--log-level", "warn"],
+    ["wrangler", "dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state, "--var", `ADMIN_TOKEN:${ADMIN_TOKEN}`, "--var", `RECOMPUTE_EVERY_MS:${RECOMPUTE_EVERY_MS}`, "--show-interactive-dev-session=false", "--log-level", "warn"],
     { env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1", NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
   let log = "";

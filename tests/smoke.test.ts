@@ -189,4 +189,20 @@ describe("the same API on Node and on Workers (Durable Objects)", () => {
     expect(out[0]!.second).toBe(0);
     expect(out[1]).toEqual(out[0]);
   }, 120_000);
+
+  it("the scheduled recompute runs by itself (a timer on Node, the workspace object's alarm on Workers)", async () => {
+    const out = await each(async ({ rt }) => {
+      const key = (await http(rt, "POST", "/admin/workspaces", { key: rt.adminToken, body: { name: "scheduled" } })).body.key.key as string;
+      await http(rt, "POST", "/v1/events", { key, body: { events: [ev("s1", { userId: "s1", name: "purchase", properties: { amount: 12 }, timestamp: at(2) })] } });
+      // Only the recompute writes a profile's result layer (RFM class, lifecycle stage); ingest does not.
+      for (const started = Date.now(); Date.now() - started < 20_000; await new Promise((r) => setTimeout(r, 250))) {
+        const result = (await http(rt, "GET", "/v1/users/s1", { key })).body.tags?.result;
+        if (result?.lifecycle) return { stage: result.lifecycle.stage, rfm: result.rfm?.class ?? null };
+      }
+      return undefined;
+    });
+    expect(out[0]).toBeDefined();
+    expect(out[0]!.stage).toBe("new");
+    expect(out[1]).toEqual(out[0]);
+  }, 60_000);
 });
