@@ -30,12 +30,13 @@ const TMP = join(import.meta.dirname, "tmp");
 
 const NAMES = [["play_song", 60], ["app_open", 8], ["like", 8], ["share", 2], ["search", 4], ["push_received", 8], ["add_to_cart", 2], ["purchase", 1], ["follow", 2]] as const;
 
-function makeBatches(n: number, startMs: number) {
+/** `n` batches of 500 seeded events (ids random), one every `stepMs` from `startMs`; also bench/runtimes.ts. */
+export function makeBatches(n: number, startMs: number, stepMs = 3) {
   const rng = mulberry32(7);
   let t = startMs;
   return Array.from({ length: n }, () =>
     Array.from({ length: BATCH }, () => {
-      t += 3;
+      t += stepMs;
       const name = weighted(rng, NAMES);
       const g = Math.floor(rng() * GENRES.length);
       const properties: Record<string, unknown> =
@@ -75,10 +76,11 @@ const freePort = () =>
     });
   });
 
-async function startServer(dbPath: string): Promise<{ child: ChildProcess; url: string; key: string }> {
+/** server/node.ts in its own process on `dbPath`, with the key it prints; also bench/runtimes.ts. */
+export async function startServer(dbPath: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; key: string }> {
   const port = await freePort();
   const child = spawn(process.execPath, ["--import", "tsx", "server/node.ts"], {
-    env: { ...process.env, PORT: String(port), DATABASE_PATH: dbPath, FLYWHEEL_DEMO: "off", FLYWHEEL_DEMO_WORKSPACE: "bench", LOG_LEVEL: "warn" },
+    env: { ...process.env, PORT: String(port), DATABASE_PATH: dbPath, FLYWHEEL_DEMO: "off", FLYWHEEL_DEMO_WORKSPACE: "bench", LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const key = await new Promise<string>((resolve, reject) => {

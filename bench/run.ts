@@ -1,11 +1,13 @@
 import { benchAgent, printAgentTable } from "./agent.ts";
 import { benchIngest } from "./ingest.ts";
 import { writeResult } from "./machine.ts";
+import { benchRuntimes, printRuntimesTable } from "./runtimes.ts";
 import { benchSegments } from "./segments.ts";
 
 /**
- * `npm run bench`: every benchmark, each writing its figures to bench/results/. `BENCH=ingest` or
- * `BENCH=segments` or `BENCH=agent` runs one; the segment benchmark keeps its demo database in bench/tmp.
+ * `npm run bench`: every benchmark, each writing its figures to bench/results/. `BENCH=ingest`,
+ * `BENCH=segments`, `BENCH=agent` or `BENCH=runtimes` (Node next to the Worker under `wrangler dev
+ * --local`) runs one; the segment benchmark keeps its demo database in bench/tmp.
  */
 const only = process.env.BENCH?.split(",");
 if (!only || only.includes("ingest")) {
@@ -23,4 +25,10 @@ if (!only || only.includes("agent")) {
   console.log(JSON.stringify(agent, null, 2));
   printAgentTable(agent);
   console.error("written:", writeResult("agent", agent));
+}
+if (!only || only.includes("runtimes")) {
+  const runtimes = await benchRuntimes();
+  console.log(JSON.stringify(runtimes, null, 2));
+  printRuntimesTable(runtimes);
+  console.error("written:", writeResult("runtimes", runtimes));
 }
