@@ -5,6 +5,7 @@ export const ErrorCode = {
   MalformedJson: "malformed_json",
   UnsupportedMediaType: "unsupported_media_type",
   Unauthorized: "unauthorized",
+  PaymentRequired: "payment_required",
   Forbidden: "forbidden",
   NotFound: "not_found",
   Conflict: "conflict",
@@ -14,12 +15,13 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-export const ERROR_STATUS: Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500> = {
+export const ERROR_STATUS: Record<ErrorCode, 400 | 401 | 402 | 403 | 404 | 409 | 413 | 415 | 429 | 500> = {
   bad_request: 400,
   validation_failed: 400,
   malformed_json: 400,
   unsupported_media_type: 415,
   unauthorized: 401,
+  payment_required: 402,
   forbidden: 403,
   not_found: 404,
   conflict: 409,

@@ -19,6 +19,7 @@ import { registerIdentity } from "./routes/identity.ts";
 import { registerKeys } from "./routes/keys.ts";
 import { registerCopy } from "./routes/copy.ts";
 import { registerCampaigns } from "./routes/campaigns.ts";
+import { registerBilling } from "./routes/billing.ts";
 import { registerTracking } from "./routes/tracking.ts";
 import { registerSegments } from "./routes/segments.ts";
 import { registerUsers } from "./routes/users.ts";
@@ -66,6 +67,7 @@ export function createApp(services: Services) {
   registerAgent(app, new OperatorAgent({ db: services.db, prompts: services.prompts, llm: services.llm }));
   registerCopy(app);
   registerCampaigns(app);
+  registerBilling(app);
   return app;
 }
 

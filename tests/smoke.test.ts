@@ -205,4 +205,15 @@ describe("the same API on Node and on Workers (Durable Objects)", () => {
     expect(out[0]!.stage).toBe("new");
     expect(out[1]).toEqual(out[0]);
   }, 60_000);
+
+  it("metering: 30 concurrent generations against a free allowance of 20 copy uses — exactly 20 are charged, 10 get the 402", async () => {
+    const out = await each(async ({ rt, key }) => {
+      const statuses = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => http(rt, "POST", "/v1/generations/copy", { key, body: { userId: "meter", requestId: `m${i}`, copy: { channel: "push", theme: "promotion" } } })),
+      );
+      const balance = (await http(rt, "GET", "/v1/billing/users/meter/balance", { key })).body.features.find((f: any) => f.feature === "copy").allowance;
+      return { ok: statuses.filter((s) => s.status === 200).length, refused: statuses.filter((s) => s.status === 402 && s.body.error.code === "payment_required").length, used: balance.used, left: balance.left };
+    });
+    for (const o of out) expect(o).toEqual({ ok: 20, refused: 10, used: 20, left: 0 });
+  });
 });

@@ -8,3 +8,4 @@ export * from "./segments.ts";
 export * from "./modelState.ts";
 export * from "./agent.ts";
 export * from "./campaigns.ts";
+export * from "./billing.ts";

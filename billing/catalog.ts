@@ -1,0 +1,58 @@
+import { eq } from "drizzle-orm";
+import { z } from "zod";
+import type { Db } from "../db/sql.ts";
+import { billingCatalogs } from "../db/schema/index.ts";
+
+/** 1 credit = 1000 milli-credits: referral help may be worth a fraction of a song. */
+export const MILLI = 1000;
+
+export const FEATURES = ["song", "chat_message", "certificate", "copy"] as const;
+export type Feature = (typeof FEATURES)[number];
+
+const Fen = z.number().int().min(0).max(100_000_000);
+const Allowance = z.partialRecord(z.enum(FEATURES), z.number().int().min(0).max(100_000));
+
+export const Catalog = z
+  .strictObject({
+    currency: z.literal("CNY"),
+    features: z.record(z.enum(FEATURES), z.strictObject({ cost: z.number().min(0.001).max(1000).meta({ description: "Credits per use. 每次消耗" }) })),
+    plans: z.record(
+      z.enum(["free", "member"]),
+      z.strictObject({
+        monthly: Allowance.meta({ description: "Credits each calendar month (workspace timezone), no rollover. 每月额度" }),
+        daily: Allowance.meta({ description: "Credits each local day (chat). 每日额度" }),
+      }),
+    ),
+    packs: z.array(z.strictObject({ sku: z.string().min(1).max(64), feature: z.enum(FEATURES), credits: z.number().int().min(1).max(100_000), price: Fen })).max(20),
+    subscription: z.strictObject({ sku: z.string().min(1).max(64), plan: z.literal("member"), price: Fen, firstMonthPrice: Fen }),
+    holdTimeoutSeconds: z.number().int().min(10).max(86_400),
+  })
+  .superRefine((c, ctx) => {
+    // The article's price ladder: a pack is cheaper than a month of membership, the first month cheaper than a pack.
+    for (const p of c.packs) {
+      if (p.price >= c.subscription.price)
+        ctx.addIssue({ code: "custom", path: ["packs"], message: `pack ${p.sku} (${p.price} fen) must cost less than a month of membership (${c.subscription.price} fen)` });
+      if (c.subscription.firstMonthPrice >= p.price)
+        ctx.addIssue({ code: "custom", path: ["subscription", "firstMonthPrice"], message: `the first month (${c.subscription.firstMonthPrice} fen) must cost less than pack ${p.sku} (${p.price} fen)` });
+    }
+  })
+  .meta({ id: "BillingCatalog" });
+export type Catalog = z.infer<typeof Catalog>;
+
+/** Seed defaults: free 3 songs a month, members 10; ¥12 for 10 songs; ¥18 a month, the first ¥6. */
+export const DEFAULT_CATALOG: Catalog = {
+  currency: "CNY",
+  features: { song: { cost: 1 }, chat_message: { cost: 1 }, certificate: { cost: 1 }, copy: { cost: 1 } },
+  plans: {
+    free: { monthly: { song: 3, certificate: 1, copy: 20 }, daily: { chat_message: 30 } },
+    member: { monthly: { song: 10, certificate: 5, copy: 200 }, daily: { chat_message: 300 } },
+  },
+  packs: [{ sku: "pack_10", feature: "song", credits: 10, price: 1200 }],
+  subscription: { sku: "member_monthly", plan: "member", price: 1800, firstMonthPrice: 600 },
+  holdTimeoutSeconds: 600,
+};
+
+export function getCatalog(db: Db, workspaceId: number): Catalog {
+  const row = db.select().from(billingCatalogs).where(eq(billingCatalogs.workspaceId, workspaceId)).get();
+  return row ? (row.catalog as Catalog) : DEFAULT_CATALOG;
+}

@@ -1,0 +1,33 @@
+import { z } from "zod";
+import { Id, UserId } from "../tools/events/schema.ts";
+import type { Ctx } from "../tools/context.ts";
+import { newId } from "../lib/ids.ts";
+import type { Feature } from "./catalog.ts";
+import { release, reserve, settle, type HoldView } from "./ledger.ts";
+
+export const MeteredUser = {
+  userId: UserId.meta({ description: "The end user who is charged. 计费用户" }),
+  requestId: Id.optional().meta({ description: "Idempotency key: a retry with the same id is charged once and answers the same. 请求幂等键" }),
+};
+
+/**
+ * Runs one metered generation: hold its cost (or 402), run it, settle on success, release on any
+ * failure. A replayed request id whose hold already settled does not run again.
+ */
+export function metered<T>(ctx: Ctx, feature: Feature, who: { userId: string; requestId?: string; keyId?: string }, run: () => T): { result?: T; hold: HoldView; replay: boolean } {
+  const holdId = who.requestId ?? newId("hold");
+  const r = reserve(ctx, { holdId, userId: who.userId, feature, ...(who.keyId ? { keyId: who.keyId } : {}) });
+  if (r.replay && r.hold.status !== "held") return { hold: r.hold, replay: true };
+  try {
+    const result = run();
+    return { result, hold: settle(ctx, holdId), replay: r.replay };
+  } catch (err) {
+    release(ctx, holdId);
+    throw err;
+  }
+}
+
+export const MeteredResult = z.object({
+  hold: z.object({ id: z.string(), userId: z.string(), feature: z.string(), credits: z.number(), status: z.string(), createdAt: z.string(), timeoutAt: z.string() }),
+  replay: z.boolean(),
+});
