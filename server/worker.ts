@@ -120,14 +120,24 @@ export class Workspace extends SqlObject {
   }
 }
 
+function decodedPath(url: string): string {
+  const raw = new URL(url).pathname;
+  try {
+    return decodeURI(raw);
+  } catch {
+    return raw;
+  }
+}
+
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     const headers = new Headers(request.headers);
     headers.delete(GRANT_HEADER);
-    const path = new URL(request.url).pathname;
+    // Route on the decoded path, as Hono matches it: "/%761/events" is "/v1/events" to the app.
+    const path = decodedPath(request.url);
     const directory = env.DIRECTORY.get(env.DIRECTORY.idFromName("directory"));
     // Keys live in the directory; so do the routes that are not a workspace's (/healthz, /docs, /admin).
-    const own = path.startsWith("/v1/") && !path.startsWith("/v1/keys");
+    const own = path.startsWith("/v1/") && path !== "/v1/keys" && !path.startsWith("/v1/keys/");
     const secret = own ? keyFromHeader(headers.get("authorization") ?? undefined) : undefined;
     const grant = secret ? await directory.grant(secret) : null;
     // No grant: the directory's app answers, with the same 401 envelope as on Node.

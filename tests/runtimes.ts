@@ -98,8 +98,22 @@ export async function startWorker(timeoutMs = 120_000): Promise<Runtime> {
 }
 
 /** A JSON call over HTTP; the body is parsed when it is JSON. */
+/**
+ * `wrangler dev` sometimes restarts its worker under a running test suite and answers 503 "Your
+ * worker restarted mid-request… try sending the request again"; the request never reached the
+ * app, so it is sent again (twice at most). Any other answer is returned as it is.
+ */
+export async function devFetch(url: string, init: RequestInit): Promise<Response> {
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch(url, init);
+    if (res.status !== 503 || attempt >= 2) return res;
+    const text = await res.clone().text();
+    if (!/restarted mid-request/.test(text)) return res;
+  }
+}
+
 export async function http(rt: Runtime, method: string, path: string, opts: { key?: string; body?: unknown; raw?: string } = {}) {
-  const res = await fetch(rt.base + path, {
+  const res = await devFetch(rt.base + path, {
     method,
     headers: { ...(opts.key ? { authorization: `Bearer ${opts.key}` } : {}), ...(opts.body !== undefined || opts.raw !== undefined ? { "content-type": "application/json" } : {}) },
     body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),

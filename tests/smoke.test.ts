@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../cli/main.ts";
-import { http, startNode, startWorker, type Runtime } from "./runtimes.ts";
+import { devFetch, http, startNode, startWorker, type Runtime } from "./runtimes.ts";
 
 /**
  * The same behaviour on both runtimes: every check below runs over real HTTP against the Node
@@ -140,7 +140,7 @@ describe("the same API on Node and on Workers (Durable Objects)", () => {
 
   it("the operator agent (offline model): a turn with tool calls, then a save that waits for approval", async () => {
     const out = await each(async ({ rt, key }) => {
-      const chat = (body: unknown) => fetch(`${rt.base}/v1/agent/chat`, { method: "POST", headers: { authorization: `Bearer ${key}`, accept: "application/json", "content-type": "application/json" }, body: JSON.stringify(body) }).then(async (r) => {
+      const chat = (body: unknown) => devFetch(`${rt.base}/v1/agent/chat`, { method: "POST", headers: { authorization: `Bearer ${key}`, accept: "application/json", "content-type": "application/json" }, body: JSON.stringify(body) }).then(async (r) => {
           const text = await r.text();
           try {
             return { status: r.status, body: JSON.parse(text) as any };
@@ -215,5 +215,15 @@ describe("the same API on Node and on Workers (Durable Objects)", () => {
       return { ok: statuses.filter((s) => s.status === 200).length, refused: statuses.filter((s) => s.status === 402 && s.body.error.code === "payment_required").length, used: balance.used, left: balance.left };
     });
     for (const o of out) expect(o).toEqual({ ok: 20, refused: 10, used: 20, left: 0 });
+  });
+
+  it("encoded paths route as the app reads them: /%761/events is a workspace route, /v1/%6beys the keys", async () => {
+    const out = await each(async ({ rt, key }) => {
+      const ev1 = await http(rt, "POST", "/%761/events", { key, body: { events: [ev("enc-1", { userId: "enc" })] } });
+      const seen = await http(rt, "GET", "/v1/users/enc", { key });
+      const keys = await http(rt, "GET", "/v1/%6beys", { key });
+      return { ingest: ev1.status, user: seen.status, keys: [keys.status, Array.isArray(keys.body.keys) && keys.body.keys.length > 0] };
+    });
+    for (const o of out) expect(o).toEqual({ ingest: 200, user: 200, keys: [200, true] });
   });
 });
