@@ -23,7 +23,8 @@ async function main() {
   const log = createLogger({ level: config.LOG_LEVEL });
   const db = openDb(config.DATABASE_PATH);
   const status: Record<string, unknown> = { demo: config.FLYWHEEL_DEMO === "on" ? "pending" : "off" };
-  const app = createApp({ db, log, prompts: repoPrompts, status: () => ({ ...status }), docsAssets: nodeDocsAssets, adminToken: config.ADMIN_TOKEN, llm: llmFromEnv(config) });
+  const llm = llmFromEnv(config);
+  const app = createApp({ db, log, prompts: repoPrompts, status: () => ({ ...status }), docsAssets: nodeDocsAssets, adminToken: config.ADMIN_TOKEN, llm });
   const now = new Date();
   const ws = ensureWorkspace(db, config.FLYWHEEL_DEMO_WORKSPACE, now);
   db.$client
@@ -34,7 +35,7 @@ async function main() {
     { name: STARTUP_KEY_NAME, scopes: ["ingest", "operator", "generate", "admin"] },
   );
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
-    log.info("listening", { url: `http://${config.HOST}:${info.port}`, database: config.DATABASE_PATH, model: llmFromEnv(config)?.model ?? "offline (built-in)" });
+    log.info("listening", { url: `http://${config.HOST}:${info.port}`, database: config.DATABASE_PATH, model: llm?.model ?? "offline (built-in)" });
     process.stdout.write(
       [
         "",

@@ -1,5 +1,6 @@
 import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
 import { AsyncLocalStorage } from "node:async_hooks";
+import { getPath } from "hono/utils/url";
 import { DurableObject, type DurableObjectNamespace, type DurableObjectState, type Fetcher } from "cloudflare:workers";
 import { llmFromEnv } from "../agent/model.ts";
 import { openDurableDb } from "../db/durable.ts";
@@ -11,7 +12,7 @@ import { createLogger, type LogLevel, type Logger } from "../lib/log.ts";
 import { bundledPrompts } from "../lib/prompts.ts";
 import { adoptWorkspace, getWorkspace } from "../tools/workspaces/index.ts";
 import { createApp, type App, type Services } from "./app.ts";
-import { keyFromHeader, keysTableResolver, type KeyGrant, type KeyResolver } from "./middleware/auth.ts";
+import { keyFromHeader, keysTableResolver, type KeyGrant } from "./middleware/auth.ts";
 import { CHECK_EVERY_MS, scheduledTick } from "./schedule.ts";
 
 /**
@@ -76,7 +77,7 @@ abstract class SqlObject extends DurableObject<Env> {
 
 /** Workspaces and API keys for the whole deployment; also answers /healthz, /docs and /admin. */
 export class Directory extends SqlObject {
-  private resolve?: KeyResolver;
+  private resolve?: ReturnType<typeof keysTableResolver>;
 
   protected services(): Partial<Services> {
     return { adminToken: this.env.ADMIN_TOKEN };
@@ -85,7 +86,7 @@ export class Directory extends SqlObject {
   /** RPC from the Worker: what a key grants, with its workspace's record; null for an unknown or revoked key. */
   grant(secret: string): Grant | null {
     this.resolve ??= keysTableResolver(this.db, () => new Date());
-    const g = this.resolve(secret, new Request("https://directory.local/")) as KeyGrant | undefined;
+    const g = this.resolve(secret);
     if (!g) return null;
     const ws = getWorkspace(this.db, g.workspaceId);
     return { ...g, workspace: { id: ws.id, name: ws.name, timezone: ws.timezone, createdAt: ws.createdAt } };
@@ -120,21 +121,12 @@ export class Workspace extends SqlObject {
   }
 }
 
-function decodedPath(url: string): string {
-  const raw = new URL(url).pathname;
-  try {
-    return decodeURI(raw);
-  } catch {
-    return raw;
-  }
-}
-
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     const headers = new Headers(request.headers);
     headers.delete(GRANT_HEADER);
-    // Route on the decoded path, as Hono matches it: "/%761/events" is "/v1/events" to the app.
-    const path = decodedPath(request.url);
+    // Route on the path exactly as the app's router reads it: "/%761/events" is "/v1/events" there.
+    const path = getPath(request);
     const directory = env.DIRECTORY.get(env.DIRECTORY.idFromName("directory"));
     // Keys live in the directory; so do the routes that are not a workspace's (/healthz, /docs, /admin).
     const own = path.startsWith("/v1/") && path !== "/v1/keys" && !path.startsWith("/v1/keys/");

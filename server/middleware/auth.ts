@@ -28,7 +28,7 @@ export type KeyGrant = { keyId: string; workspaceId: number; scopes: Scope[]; ra
 export type KeyResolver = (secret: string, request: Request) => KeyGrant | undefined | Promise<KeyGrant | undefined>;
 
 /** The keys table: a new key works at once, a revoked one stops at once; last use is noted once a minute. */
-export function keysTableResolver(db: Db, now: () => Date): KeyResolver {
+export function keysTableResolver(db: Db, now: () => Date): (secret: string) => KeyGrant | undefined {
   const touched = new Map<string, number>();
   return (secret) => {
     const key = findActiveKey(db, secret);
