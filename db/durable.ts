@@ -1,7 +1,7 @@
 import { drizzle } from "drizzle-orm/durable-sqlite";
 import { migrate } from "drizzle-orm/durable-sqlite/migrator";
 import * as schema from "./schema/index.ts";
-import { StatementCache, assertSync, bindValues, scanSql, type Db, type SqlClient, type Statement } from "./sql.ts";
+import { StatementCache, syncUnit, bindValues, scanSql, type Db, type SqlClient, type Statement } from "./sql.ts";
 
 /** What this module needs of a Durable Object's storage (`ctx.storage`). */
 export type DurableStorage = {
@@ -46,7 +46,7 @@ export function durableSqlClient(storage: DurableStorage): SqlClient {
         };
       });
     },
-    atomic: (fn) => storage.transactionSync(() => assertSync(fn())),
+    atomic: (fn) => storage.transactionSync(syncUnit(fn)),
   };
 }
 

@@ -5,7 +5,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as schema from "./schema/index.ts";
-import { StatementCache, assertSync, bindValues, scanSql, type Db, type SqlClient, type Statement } from "./sql.ts";
+import { StatementCache, syncUnit, bindValues, scanSql, type Db, type SqlClient, type Statement } from "./sql.ts";
 
 /** A database on Node: the connection stays reachable for housekeeping (close, pragmas, backups). */
 export type NodeDb = Db & { $client: Database.Database };
@@ -31,7 +31,7 @@ export function nodeSqlClient(sqlite: Database.Database): SqlClient {
         };
       });
     },
-    atomic: (fn) => sqlite.transaction(() => assertSync(fn())).immediate(),
+    atomic: (fn) => sqlite.transaction(syncUnit(fn)).immediate(),
   };
 }
 

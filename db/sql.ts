@@ -173,9 +173,17 @@ export class StatementCache<T> {
   }
 }
 
-/** Refuses an async function where an atomic unit is expected: its awaits would escape the unit. */
-export function assertSync<T>(result: T): T {
-  if (result && typeof (result as { then?: unknown }).then === "function")
-    throw new SqlLimitError("atomic units must be synchronous: an async function escapes the transaction");
-  return result;
+/**
+ * The body of an atomic unit, as both backends run it. An async function is refused before it
+ * runs: its writes after the first await would escape the transaction. A function that returns a
+ * promise anyway is refused when it does, inside the unit, so its synchronous part rolls back.
+ */
+export function syncUnit<T>(fn: () => T): () => T {
+  if (fn.constructor?.name === "AsyncFunction") throw new SqlLimitError("atomic units must be synchronous: an async function escapes the transaction");
+  return () => {
+    const result = fn();
+    if (result && typeof (result as { then?: unknown }).then === "function")
+      throw new SqlLimitError("atomic units must be synchronous: a returned promise escapes the transaction");
+    return result;
+  };
 }

@@ -90,7 +90,7 @@ describe("the Durable Object's SQL rules hold on Node too", () => {
     db.$client.close();
   });
 
-  it("atomic units roll back on a throw, nest as savepoints and refuse async functions", () => {
+  it("atomic units roll back on a throw, nest as savepoints and refuse async functions", async () => {
     const db = openDb();
     stmt(db, "CREATE TABLE t (x INTEGER)").run();
     expect(() => atomic(db, () => (stmt(db, "INSERT INTO t VALUES (1)").run(), atomic(db, () => stmt(db, "INSERT INTO t VALUES (2)").run()), (() => { throw new Error("boom"); })()))).toThrow("boom");
@@ -107,6 +107,11 @@ describe("the Durable Object's SQL rules hold on Node too", () => {
     });
     expect(stmt(db, "SELECT x FROM t ORDER BY x").all()).toEqual([{ x: 3 }]);
     expect(() => atomic(db, (async () => stmt(db, "INSERT INTO t VALUES (5)").run()) as never)).toThrow(/synchronous|promise/i);
+    // Refused before it runs: a write after an await would otherwise land outside any transaction.
+    expect(() => atomic(db, (async () => { await null; stmt(db, "INSERT INTO t VALUES (6)").run(); }) as never)).toThrow(/synchronous/);
+    // A plain function that returns a promise: its synchronous write rolls back.
+    expect(() => atomic(db, (() => (stmt(db, "INSERT INTO t VALUES (7)").run(), Promise.resolve())) as never)).toThrow(/synchronous/);
+    await new Promise((r) => setTimeout(r, 0));
     expect(stmt(db, "SELECT count(*) AS n FROM t").get()).toEqual({ n: 1 });
     expect(stmt(db, "DELETE FROM t").run().changes).toBe(1);
     db.$client.close();
