@@ -3,7 +3,7 @@ import { Id, UserId } from "../tools/events/schema.ts";
 import type { Ctx } from "../tools/context.ts";
 import { newId } from "../lib/ids.ts";
 import type { Feature } from "./catalog.ts";
-import { release, reserve, settle, type HoldView } from "./ledger.ts";
+import { HoldView, release, reserve, settle } from "./holds.ts";
 
 export const MeteredUser = {
   userId: UserId.meta({ description: "The end user who is charged. 计费用户" }),
@@ -28,6 +28,6 @@ export function metered<T>(ctx: Ctx, feature: Feature, who: { userId: string; re
 }
 
 export const MeteredResult = z.object({
-  hold: z.object({ id: z.string(), userId: z.string(), feature: z.string(), credits: z.number(), status: z.string(), createdAt: z.string(), timeoutAt: z.string() }),
+  hold: HoldView,
   replay: z.boolean(),
 });

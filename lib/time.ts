@@ -76,3 +76,12 @@ export function parseIsoDateTime(s: string): number {
 }
 
 export { DAY_MS, HOUR_MS };
+
+/** `2027-01-01T00:00:00+08:00`: an instant as the zone's wall clock shows it, with its offset. */
+export function localIso(ms: number, timeZone: string): string {
+  const off = tzOffsetMs(timeZone, ms);
+  const sign = off < 0 ? "-" : "+";
+  const abs = Math.abs(off) / 60_000;
+  const hhmm = `${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
+  return `${new Date(ms + off).toISOString().slice(0, 19)}${sign}${hhmm}`;
+}

@@ -2,7 +2,8 @@ import { serve } from "@hono/node-server";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_CATALOG, MILLI, type Catalog } from "../billing/catalog.ts";
-import { addGrant, release, reserve, sweepHolds } from "../billing/ledger.ts";
+import { addGrant } from "../billing/grants.ts";
+import { release, reserve, sweepHolds } from "../billing/holds.ts";
 import { billingCatalogs } from "../db/schema/index.ts";
 import { expectEnvelope, rows, setup } from "./helpers.ts";
 

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { Catalog, getCatalog } from "../../billing/catalog.ts";
-import { balance, ledgerOf } from "../../billing/ledger.ts";
+import { balance, ledgerOf } from "../../billing/balance.ts";
 import { MeteredResult, MeteredUser, metered } from "../../billing/metered.ts";
 import { generateCopy } from "../../tools/copy/generate.ts";
 import { CopyInput, CopyResult } from "../../tools/copy/schema.ts";

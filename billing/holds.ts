@@ -1,0 +1,149 @@
+import { and, eq, lte, sql } from "drizzle-orm";
+import { z } from "zod";
+import { atomic } from "../db/sql.ts";
+import { creditGrants, creditHolds, type WorkspaceRow } from "../db/schema/index.ts";
+import { ApiError, ErrorCode, bi } from "../lib/errors.ts";
+import { DAY_MS, localIso } from "../lib/time.ts";
+import type { Ctx } from "../tools/context.ts";
+import { getWorkspace } from "../tools/workspaces/index.ts";
+import { MILLI, getCatalog, type Catalog, type Feature } from "./catalog.ts";
+import { addGrant, allowanceOf, allowancePeriod, ensureAllowance, hadOtherCredit, ledger, spendable, type Line } from "./grants.ts";
+
+/** A release whose grant expired meanwhile gives the credit back for this long. */
+const COMPENSATION_MS = 7 * DAY_MS;
+
+/** A hold as the API shows it (credits, not milli-credits; ISO times). */
+export const HoldView = z.object({ id: z.string(), userId: z.string(), feature: z.string(), credits: z.number(), status: z.string(), createdAt: z.string(), timeoutAt: z.string() });
+export type HoldView = z.infer<typeof HoldView>;
+export const holdView = (h: typeof creditHolds.$inferSelect): HoldView => ({
+  id: h.id,
+  userId: h.userId,
+  feature: h.feature,
+  credits: h.amount / MILLI,
+  status: h.status,
+  createdAt: new Date(h.createdAt).toISOString(),
+  timeoutAt: new Date(h.timeoutAt).toISOString(),
+});
+
+/** Every way out of a 402, with the next reset in the workspace's local time. */
+function outOfCredits(ws: WorkspaceRow, catalog: Catalog, feature: Feature, required: number, available: number, source: "monthly_allowance" | "credits", now: number) {
+  const a = allowanceOf(catalog, "free", feature);
+  const reset = allowancePeriod(now, ws.timezone, a.every).end;
+  const options = [
+    ...catalog.packs.filter((p) => p.feature === feature).map((p) => ({ type: "pack" as const, sku: p.sku, credits: p.credits, price: p.price })),
+    { type: "subscribe" as const, plan: catalog.subscription.plan, sku: catalog.subscription.sku, price: catalog.subscription.price, firstMonthPrice: catalog.subscription.firstMonthPrice },
+  ];
+  return new ApiError(
+    ErrorCode.PaymentRequired,
+    bi("额度已用完：可购买加速包、开通会员，或等待下期额度", `out of ${feature} credits: buy a pack, subscribe, or wait for the next allowance`),
+    { limitSource: source, feature, required: required / MILLI, available: available / MILLI, currency: catalog.currency, nextResetAt: localIso(reset, ws.timezone), options },
+  );
+}
+
+/**
+ * Holds the full cost of one use of `feature` for `userId`, or refuses with a 402; never partly.
+ * The hold id is the idempotency key: a replay answers the first outcome, a replay with other
+ * parameters is a 409. Check and change are one atomic unit.
+ */
+export function reserve(ctx: Ctx, input: { holdId: string; userId: string; feature: Feature; keyId?: string }) {
+  const ws = getWorkspace(ctx.db, ctx.workspaceId);
+  const catalog = getCatalog(ctx.db, ws.id);
+  const now = ctx.now().getTime();
+  const amount = Math.round(catalog.features[input.feature]!.cost * MILLI);
+  const fingerprint = JSON.stringify([input.userId, input.feature, amount]);
+  return atomic(ctx.db, () => {
+    const prior = ctx.db.select().from(creditHolds).where(and(eq(creditHolds.workspaceId, ws.id), eq(creditHolds.id, input.holdId))).get();
+    if (prior) {
+      if (prior.fingerprint !== fingerprint) throw new ApiError(ErrorCode.Conflict, bi("该请求编号已用于其他请求", `hold ${input.holdId} was made for other parameters`));
+      return { hold: holdView(prior), replay: true };
+    }
+    ensureAllowance(ctx.db, ws, catalog, input.userId, input.feature, now);
+    const grants = spendable(ctx.db, ws.id, input.userId, input.feature, now);
+    const available = grants.reduce((s, g) => s + g.remaining, 0);
+    // The allowance is the limit unless the user has ever had other credit (packs, referrals) for it.
+    if (available < amount)
+      throw outOfCredits(ws, catalog, input.feature, amount, available, hadOtherCredit(ctx.db, ws.id, input.userId, input.feature) ? "credits" : "monthly_allowance", now);
+    const lines: Line[] = [];
+    let left = amount;
+    for (const g of grants) {
+      if (left <= 0) break;
+      const take = Math.min(left, g.remaining);
+      ctx.db.update(creditGrants).set({ remaining: sql`${creditGrants.remaining} - ${take}` }).where(eq(creditGrants.id, g.id)).run();
+      lines.push({ grantId: g.id, amount: take });
+      left -= take;
+    }
+    const row = {
+      workspaceId: ws.id,
+      id: input.holdId,
+      userId: input.userId,
+      feature: input.feature,
+      amount,
+      fingerprint,
+      status: "held" as const,
+      lines,
+      keyId: input.keyId ?? null,
+      createdAt: now,
+      timeoutAt: now + catalog.holdTimeoutSeconds * 1000,
+      decidedAt: null,
+    };
+    ctx.db.insert(creditHolds).values(row).run();
+    ledger(ctx.db, { workspaceId: ws.id, userId: input.userId, feature: input.feature, type: "hold", amount, holdId: input.holdId, lines, at: now });
+    return { hold: holdView(row), replay: false };
+  });
+}
+
+type HoldRow = typeof creditHolds.$inferSelect;
+
+/**
+ * held → settled or released, exactly once: a compare-and-set on the hold's status, its effect and
+ * its ledger entry in one atomic unit. A hold already decided is answered as it stands.
+ */
+function decide(ctx: Ctx, holdId: string, to: "settled" | "released", effect: (h: HoldRow, now: number) => Line[] | undefined): HoldView {
+  const now = ctx.now().getTime();
+  return atomic(ctx.db, () => {
+    const h = ownHold(ctx, holdId);
+    if (h.status !== "held") return holdView(h);
+    ctx.db.update(creditHolds).set({ status: to, decidedAt: now }).where(and(eq(creditHolds.workspaceId, ctx.workspaceId), eq(creditHolds.id, holdId), eq(creditHolds.status, "held"))).run();
+    const lines = effect(h, now);
+    ledger(ctx.db, { workspaceId: ctx.workspaceId, userId: h.userId, feature: h.feature, type: to === "settled" ? "settle" : "release", amount: h.amount, holdId, ...(lines ? { lines } : {}), at: now });
+    return holdView({ ...h, status: to, decidedAt: now });
+  });
+}
+
+/** The generation succeeded: the held credit is spent. */
+export const settle = (ctx: Ctx, holdId: string): HoldView => decide(ctx, holdId, "settled", () => undefined);
+
+/**
+ * The generation failed or timed out: the credit goes back to the grants it came from, or, for a
+ * grant that has expired (or been voided) meanwhile, as a short-lived compensation grant.
+ */
+export const release = (ctx: Ctx, holdId: string): HoldView =>
+  decide(ctx, holdId, "released", (h, now) =>
+    h.lines.map((line) => {
+      const g = ctx.db.select().from(creditGrants).where(eq(creditGrants.id, line.grantId)).get();
+      if (g && !g.voidedAt && (g.expiresAt === null || g.expiresAt > now)) {
+        ctx.db.update(creditGrants).set({ remaining: sql`${creditGrants.remaining} + ${line.amount}` }).where(eq(creditGrants.id, g.id)).run();
+        return line;
+      }
+      const compensation = { workspaceId: ctx.workspaceId, userId: h.userId, feature: h.feature as Feature, kind: "compensation" as const, category: "promotional" as const, amount: line.amount, effectiveAt: now, expiresAt: now + COMPENSATION_MS, source: `release:${h.id}` };
+      return { grantId: addGrant(ctx.db, compensation, now, false), amount: line.amount };
+    }),
+  );
+
+/** Releases every hold past its timeout (a generation that never reported back). */
+export function sweepHolds(ctx: Ctx): number {
+  const now = ctx.now().getTime();
+  const stale = ctx.db
+    .select({ id: creditHolds.id })
+    .from(creditHolds)
+    .where(and(eq(creditHolds.workspaceId, ctx.workspaceId), eq(creditHolds.status, "held"), lte(creditHolds.timeoutAt, now)))
+    .all();
+  for (const s of stale) release(ctx, s.id);
+  return stale.length;
+}
+
+function ownHold(ctx: Ctx, holdId: string) {
+  const h = ctx.db.select().from(creditHolds).where(and(eq(creditHolds.workspaceId, ctx.workspaceId), eq(creditHolds.id, holdId))).get();
+  if (!h) throw new ApiError(ErrorCode.NotFound, bi("预留不存在", `no hold ${holdId}`));
+  return h;
+}
