@@ -11,6 +11,26 @@ import { nodeDocsAssets } from "../server/docsAssets.ts";
 export const NOW = new Date("2026-11-24T12:00:00Z"); // 20:00 in Asia/Shanghai
 
 export type Call = { status: number; headers: Headers; body: any };
+export type CallOptions = { key?: string; body?: unknown; raw?: string; headers?: Record<string, string> };
+
+/** A JSON API request: the bearer key, a JSON body (or raw text sent as JSON), extra headers. */
+export function jsonInit(method: string, opts: CallOptions): RequestInit {
+  const headers: Record<string, string> = { ...(opts.key ? { authorization: `Bearer ${opts.key}` } : {}) };
+  if (opts.body !== undefined || opts.raw !== undefined) headers["content-type"] = "application/json";
+  return { method, headers: { ...headers, ...opts.headers }, body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)) };
+}
+
+/** An answer: status, headers, and the body parsed when it is JSON (else its text). */
+export async function callResult(res: Response): Promise<Call> {
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    /* not JSON: keep the text */
+  }
+  return { status: res.status, headers: res.headers, body };
+}
 
 /** A fresh in-memory database, the app over it with a settable clock, and helpers to call it. */
 export function setup(start: Date = NOW) {
@@ -21,27 +41,7 @@ export function setup(start: Date = NOW) {
   const ctx = (workspace: string): Ctx => ({ db, workspaceId: ensureWorkspace(db, workspace, now).id, now: clock, log: silentLogger, prompts: repoPrompts });
   const key = (workspace: string, scopes: Scope[] = ["ingest", "operator", "admin"], extra: { rateLimit?: number; burst?: number } = {}) =>
     createKey(ctx(workspace), { scopes, ...extra }).key;
-  async function call(
-    method: string,
-    path: string,
-    opts: { key?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
-  ): Promise<Call> {
-    const headers: Record<string, string> = { ...(opts.key ? { authorization: `Bearer ${opts.key}` } : {}) };
-    if (opts.body !== undefined || opts.raw !== undefined) headers["content-type"] = "application/json";
-    const res = await app.request(path, {
-      method,
-      headers: { ...headers, ...opts.headers },
-      body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
-    });
-    const text = await res.text();
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      /* not JSON: keep the text */
-    }
-    return { status: res.status, headers: res.headers, body };
-  }
+  const call = async (method: string, path: string, opts: CallOptions = {}): Promise<Call> => callResult(await app.request(path, jsonInit(method, opts)));
   return { db, app, ctx, key, call, setNow: (d: Date) => (now = d) };
 }
 

@@ -10,6 +10,7 @@ import { createApp } from "../server/app.ts";
 import { nodeDocsAssets } from "../server/docsAssets.ts";
 import { scheduleDailyRecompute } from "../server/schedule.ts";
 import { silentLogger } from "../lib/log.ts";
+import { callResult, jsonInit, type CallOptions } from "./helpers.ts";
 
 /** A running Flywheel reached over real HTTP: the Node server or the Worker under local workerd. */
 export type Runtime = { name: "node" | "worker"; base: string; adminToken: string; stop(): Promise<void> };
@@ -103,7 +104,7 @@ export async function startWorker(timeoutMs = 120_000): Promise<Runtime> {
  * worker restarted mid-request… try sending the request again"; the request never reached the
  * app, so it is sent again (twice at most). Any other answer is returned as it is.
  */
-export async function devFetch(url: string, init: RequestInit): Promise<Response> {
+async function devFetch(url: string, init: RequestInit): Promise<Response> {
   for (let attempt = 0; ; attempt++) {
     const res = await fetch(url, init);
     if (res.status !== 503 || attempt >= 2) return res;
@@ -112,18 +113,6 @@ export async function devFetch(url: string, init: RequestInit): Promise<Response
   }
 }
 
-export async function http(rt: Runtime, method: string, path: string, opts: { key?: string; body?: unknown; raw?: string } = {}) {
-  const res = await devFetch(rt.base + path, {
-    method,
-    headers: { ...(opts.key ? { authorization: `Bearer ${opts.key}` } : {}), ...(opts.body !== undefined || opts.raw !== undefined ? { "content-type": "application/json" } : {}) },
-    body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
-  });
-  const text = await res.text();
-  let body: any = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    /* keep the text */
-  }
-  return { status: res.status, headers: res.headers, body };
+export async function http(rt: Runtime, method: string, path: string, opts: CallOptions = {}) {
+  return callResult(await devFetch(rt.base + path, jsonInit(method, opts)));
 }

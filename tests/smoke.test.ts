@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../cli/main.ts";
-import { devFetch, http, startNode, startWorker, type Runtime } from "./runtimes.ts";
+import { http, startNode, startWorker, type Runtime } from "./runtimes.ts";
 
 /**
  * The same behaviour on both runtimes: every check below runs over real HTTP against the Node
@@ -140,14 +140,7 @@ describe("the same API on Node and on Workers (Durable Objects)", () => {
 
   it("the operator agent (offline model): a turn with tool calls, then a save that waits for approval", async () => {
     const out = await each(async ({ rt, key }) => {
-      const chat = (body: unknown) => devFetch(`${rt.base}/v1/agent/chat`, { method: "POST", headers: { authorization: `Bearer ${key}`, accept: "application/json", "content-type": "application/json" }, body: JSON.stringify(body) }).then(async (r) => {
-          const text = await r.text();
-          try {
-            return { status: r.status, body: JSON.parse(text) as any };
-          } catch {
-            throw new Error(`${rt.name}: ${r.status} ${text.slice(0, 2000)}`);
-          }
-        });
+      const chat = (body: unknown) => http(rt, "POST", "/v1/agent/chat", { key, body, headers: { accept: "application/json" } });
       const first = await chat({ message: "近30天听过摇滚的用户" });
       expect(first.status, `${rt.name}: ${JSON.stringify(first.body)}`).toBe(200);
       const preview = first.body.toolCalls.find((c: any) => c.name === "segments_preview");
