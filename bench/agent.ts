@@ -11,7 +11,7 @@ import { recomputeProfiles } from "../tools/profiles/recompute.ts";
 import { TOOLS } from "../tools/registry.ts";
 import type { ToolDef } from "../tools/tool.ts";
 import { ensureWorkspace } from "../tools/workspaces/index.ts";
-import { machine, writeResult } from "./machine.ts";
+import { machine, pct, r1, r2, writeResult } from "./machine.ts";
 
 /**
  * The offline agent's own cost, DESIGN target: one operator turn through `OperatorAgent.chat`,
@@ -55,13 +55,6 @@ const CONVERSATIONS: string[][] = [
   ["列出已保存的分群"],
 ];
 
-/** Nearest-rank percentile. */
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
-}
-const r1 = (x: number) => Math.round(x * 10) / 10;
-const r2 = (x: number) => Math.round(x * 100) / 100;
 
 type Sample = { turnMs: number; toolMs: number; modelMs: number; turnCpuMs: number; toolCpuMs: number; modelCalls: number; toolCalls: string[] };
 

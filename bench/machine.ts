@@ -30,3 +30,13 @@ export function writeResult(name: string, result: unknown) {
   return file;
 }
 
+/** Nearest-rank percentile (with 30 samples, p99 is the slowest). */
+export function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+}
+
+/** Figures rounded for the result files: to 1, 2 or 3 decimals. */
+export const r1 = (x: number) => Math.round(x * 10) / 10;
+export const r2 = (x: number) => Math.round(x * 100) / 100;
+export const r3 = (x: number) => Math.round(x * 1000) / 1000;

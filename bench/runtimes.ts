@@ -5,7 +5,7 @@ import { mulberry32 } from "../lib/prng.ts";
 import { median } from "../tools/analytics/common.ts";
 import { ADMIN_TOKEN, http, startWorker, type Runtime } from "../tests/runtimes.ts";
 import { makeBatches, startServer } from "./ingest.ts";
-import { machine, writeResult } from "./machine.ts";
+import { machine, pct, r1, r2, r3, writeResult } from "./machine.ts";
 
 /**
  * Node next to Workers, in one run, over HTTP: the Node server (server/node.ts in its own process,
@@ -31,14 +31,6 @@ const DEFS = [
   { name: "≥ 2 plays in 30 days and city_tier ≤ 2", definition: { and: [{ performed: "play_song", within: { days: 30 }, times: { op: "gte", value: 2 } }, { trait: "city_tier", op: "lte", value: 2 }] } },
 ];
 
-/** Nearest-rank percentile. */
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
-}
-const r1 = (x: number) => Math.round(x * 10) / 10;
-const r2 = (x: number) => Math.round(x * 100) / 100;
-const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** server/node.ts in a child process (bench/ingest.ts's startServer), as a tests/runtimes.ts Runtime. */
 async function startNodeProcess(dbPath: string): Promise<Runtime> {
