@@ -115,13 +115,16 @@ function utf8Length(s: string): number {
   return s.length * 3 <= LIMITS.statementBytes ? s.length : new TextEncoder().encode(s).length;
 }
 
+/** Whether a string can be bound as one value (UTF-8 bytes within the limit); exact only when it could matter. */
+export const fitsBoundValue = (s: string) => s.length * 3 <= LIMITS.valueBytes || new TextEncoder().encode(s).length <= LIMITS.valueBytes;
+
 /** One bound value, as both runtimes take it; anything that would bind differently is refused. */
 export function checkValue(v: unknown): unknown {
   switch (typeof v) {
     case "number":
       return v;
     case "string":
-      if (v.length * 3 > LIMITS.valueBytes && utf8Length(v) > LIMITS.valueBytes) throw new SqlLimitError(`a bound string is over ${LIMITS.valueBytes} bytes`);
+      if (!fitsBoundValue(v)) throw new SqlLimitError(`a bound string is over ${LIMITS.valueBytes} bytes`);
       return v;
     case "boolean":
       throw new SqlLimitError("booleans are not bound (a Durable Object binds them as the text 'true'): pass 1 or 0");

@@ -6,7 +6,10 @@ import { openDb } from "../db/node.ts";
 import { events } from "../db/schema/index.ts";
 import { LIMITS, SqlLimitError, atomic, scanSql, stmt } from "../db/sql.ts";
 import { ApiError } from "../lib/errors.ts";
-import { setup } from "./helpers.ts";
+import { insertRows } from "../tools/events/ingest.ts";
+import { normalizeEvent, type EventRow } from "../tools/events/normalize.ts";
+import { getWorkspace } from "../tools/workspaces/index.ts";
+import { expectRollupsMatchEvents, NOW, setup } from "./helpers.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 
@@ -125,5 +128,20 @@ describe("the Durable Object's SQL rules hold on Node too", () => {
     expect(r.status, JSON.stringify(r.body)).toBe(400);
     expect(r.body.error.code).toBe("validation_failed");
     expect(r.body.error.message).toMatch(/查询过于复杂.*too large/);
+  });
+
+  it("a bulk insert whose rows are over one bound value's 2 MB goes in as several statements, every row once", () => {
+    const t = setup();
+    const ctx = t.ctx("acme");
+    const ws = getWorkspace(t.db, ctx.workspaceId);
+    const note = "x".repeat(200);
+    const rows = Array.from({ length: 12_000 }, (_, i) =>
+      normalizeEvent({ id: `big-${i}`, userId: `u${i % 300}`, name: "play_song", timestamp: "2026-11-20T10:00:00Z", properties: { note } }, NOW.getTime(), ws.timezone) as EventRow,
+    );
+    expect(JSON.stringify(rows).length).toBeGreaterThan(LIMITS.valueBytes);
+    expect(insertRows(t.db, ws, rows, NOW.getTime())).toBe(12_000);
+    expect(insertRows(t.db, ws, rows, NOW.getTime())).toBe(0);
+    expect(stmt(t.db, "SELECT count(*) AS n FROM events").get()).toEqual({ n: 12_000 });
+    expectRollupsMatchEvents(t.db);
   });
 });

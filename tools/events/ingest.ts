@@ -1,4 +1,4 @@
-import { atomic, stmt, type Db } from "../../db/sql.ts";
+import { atomic, fitsBoundValue, stmt, type Db } from "../../db/sql.ts";
 import type { WorkspaceRef as Ws } from "../../db/schema/index.ts";
 import { getWorkspace } from "../workspaces/index.ts";
 import { catalogFromEvents, pruneCatalogValues } from "../catalog/fromEvents.ts";
@@ -34,7 +34,17 @@ const maxSeq = (db: Db) => (stmt(db, "SELECT coalesce(max(seq), 0) AS m FROM eve
 function insertBatch(db: Db, ws: Ws, rows: EventRow[], now: number): number {
   if (!rows.length) return 0;
   linkNewPairs(db, ws, rows, now);
-  return stmt(db, INSERT_EVENTS).run({ ws: ws.id, rows: JSON.stringify(rows), now }).changes;
+  return insertJson(db, ws, rows, now);
+}
+
+/** The rows as one JSON parameter, halved while that is over a bound value's limit (2 MB). */
+function insertJson(db: Db, ws: Ws, rows: EventRow[], now: number): number {
+  const json = JSON.stringify(rows);
+  if (rows.length > 1 && !fitsBoundValue(json)) {
+    const half = Math.ceil(rows.length / 2);
+    return insertJson(db, ws, rows.slice(0, half), now) + insertJson(db, ws, rows.slice(half), now);
+  }
+  return stmt(db, INSERT_EVENTS).run({ ws: ws.id, rows: json, now }).changes;
 }
 
 /** Moves rollups, profiles and the catalog by the rows inserted after seq `after` (one workspace's). */
