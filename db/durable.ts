@@ -21,8 +21,8 @@ function row(r: Record<string, unknown> | undefined) {
 }
 
 /**
- * The SQL client over a SQLite Durable Object: named parameters become positions (once per
- * statement text), values are checked as on Node, and `changes` is read with SQLite's changes()
+ * The SQL client over a SQLite Durable Object: named values are passed in SQLite's position order
+ * (found once per statement text), values are checked as on Node, and `changes` is read with SQLite's changes()
  * because the storage API does not report it.
  */
 export function durableSqlClient(storage: DurableStorage): SqlClient {
@@ -34,14 +34,14 @@ export function durableSqlClient(storage: DurableStorage): SqlClient {
       return cache.get(text, () => {
         const scanned = scanSql(text);
         return {
-          get: (...p) => row(exec(scanned.sql, bindValues(scanned, p)).next().value),
-          all: (...p) => exec(scanned.sql, bindValues(scanned, p)).toArray().map(row),
+          get: (...p) => row(exec(text, bindValues(scanned, p)).next().value),
+          all: (...p) => exec(text, bindValues(scanned, p)).toArray().map(row),
           run: (...p) => {
-            exec(scanned.sql, bindValues(scanned, p)).toArray();
+            exec(text, bindValues(scanned, p)).toArray();
             return { changes: Number(storage.sql.exec("SELECT changes() AS n").toArray()[0]!.n) };
           },
           iterate: function* (...p) {
-            for (const r of exec(scanned.sql, bindValues(scanned, p))) yield row(r);
+            for (const r of exec(text, bindValues(scanned, p))) yield row(r);
           },
         };
       });

@@ -8,8 +8,8 @@ import type * as schema from "./schema/index.ts";
  * synchronous, so a check and its change always sit in one atomic unit with no await between.
  *
  * Parameters are positional (`?`, passed as arguments) or named (`@name`, `:name`, `$name`, passed
- * as one object). The Durable Object binds positionally only, so named parameters are rewritten to
- * positions once per statement text. The Durable Object's limits are checked on both runtimes, so a
+ * as one object). The Durable Object binds positionally only, so named values are put in position
+ * order (found once per statement text). The Durable Object's limits are checked on both runtimes, so a
  * statement that would fail on Cloudflare fails in `npm test` on Node too.
  */
 export type Row = Record<string, unknown>;
@@ -57,19 +57,24 @@ export class SqlLimitError extends Error {
 const tooLarge = (what: string) =>
   new ApiError(ErrorCode.ValidationFailed, bi("查询过于复杂，请减少条件", `query too large for one SQL statement (${what}); use fewer conditions`), { limit: what });
 
-/** A statement's text with its parameters found: `names` in order of occurrence, or a count of `?`. */
-export type ScannedSql = { sql: string; positional: number; names: string[] };
+/**
+ * A statement's parameters: a count of `?`, or its named parameters in order of first appearance
+ * (`token` as written, `name` the key of the value object).
+ */
+export type ScannedSql = { positional: number; names: { token: string; name: string }[] };
 
 /**
- * Finds the parameters of a statement outside string literals, quoted identifiers and comments,
- * and rewrites named ones to `?` (one position per occurrence, the only binding a Durable Object
- * has). Mixing both kinds and numbered `?NNN` parameters are refused: they bind differently.
+ * Finds the parameters of a statement outside string literals, quoted identifiers and comments.
+ * A Durable Object binds positionally only, and numbers named parameters as SQLite does: each
+ * distinct one takes the next position at its first appearance, so its values are passed in that
+ * order and a name used three times is one parameter. Mixing both kinds, and numbered `?NNN`, are
+ * refused: they bind differently on the two runtimes.
  */
 export function scanSql(text: string): ScannedSql {
   if (utf8Length(text) > LIMITS.statementBytes) throw tooLarge(`over ${LIMITS.statementBytes} bytes`);
-  let out = "";
   let positional = 0;
-  const names: string[] = [];
+  const names: ScannedSql["names"] = [];
+  const seen = new Set<string>();
   let i = 0;
   const n = text.length;
   while (i < n) {
@@ -91,23 +96,19 @@ export function scanSql(text: string): ScannedSql {
       if (/[0-9]/.test(text[i + 1] ?? "")) throw new SqlLimitError("numbered parameters (?NNN) are not supported; use ? or @name");
       positional++;
       i++;
-      out += "?";
-      continue;
     } else if ((c === "@" || c === ":" || c === "$") && /[A-Za-z_]/.test(text[i + 1] ?? "") && !(c === ":" && text[i - 1] === ":")) {
       i++;
       while (i < n && /[A-Za-z0-9_]/.test(text[i]!)) i++;
-      names.push(text.slice(start + 1, i));
-      out += "?";
-      continue;
+      const token = text.slice(start, i);
+      if (!seen.has(token)) seen.add(token), names.push({ token, name: token.slice(1) });
     } else {
       i++;
     }
-    out += text.slice(start, i);
   }
   if (positional && names.length) throw new SqlLimitError("a statement uses either ? or named parameters, not both");
   const count = positional + names.length;
   if (count > LIMITS.params) throw tooLarge(`${count} bound parameters; the limit is ${LIMITS.params}`);
-  return { sql: out, positional, names };
+  return { positional, names };
 }
 
 function utf8Length(s: string): number {
@@ -149,7 +150,7 @@ export function bindValues(scanned: ScannedSql, params: unknown[]): unknown[] {
     if (params.length !== 1 || typeof obj !== "object" || obj === null || Array.isArray(obj) || obj instanceof Uint8Array)
       throw new SqlLimitError("named parameters are passed as one object");
     const o = obj as Record<string, unknown>;
-    return scanned.names.map((name) => {
+    return scanned.names.map(({ name }) => {
       if (!(name in o)) throw new SqlLimitError(`missing named parameter '${name}'`);
       return checkValue(o[name]);
     });
