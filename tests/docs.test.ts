@@ -31,6 +31,8 @@ describe("service endpoints", () => {
     expect(js.status).toBe(200);
     expect((await js.arrayBuffer()).byteLength).toBeGreaterThan(100_000);
     expect((await t.app.request("/docs/assets/../../package.json")).status).toBe(404);
+    // Names of Object.prototype are not assets either (they used to be looked up and answer 500).
+    for (const name of ["constructor", "__proto__", "toString"]) expect((await t.app.request(`/docs/assets/${name}`)).status).toBe(404);
   });
 
   it("echoes a sane x-request-id and makes one otherwise", async () => {

@@ -36,7 +36,7 @@ export function registerDocs(app: Router, assets?: DocsAssets) {
   app.get("/docs", (c) => c.html(PAGE));
   app.get("/docs/assets/:file", async (c) => {
     const file = c.req.param("file");
-    const type = ASSETS[file];
+    const type = Object.hasOwn(ASSETS, file) ? ASSETS[file] : undefined;
     const body = type && assets ? await assets(file) : undefined;
     if (!type || !body) throw new ApiError(ErrorCode.NotFound, bi("文件不存在", "no such asset"));
     return c.body(new Uint8Array(body), 200, { "content-type": type, "cache-control": "public, max-age=86400" });
