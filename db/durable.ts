@@ -22,12 +22,13 @@ function row(r: Record<string, unknown> | undefined) {
 
 /**
  * The SQL client over a SQLite Durable Object: named values are passed in SQLite's position order
- * (found once per statement text), values are checked as on Node, and `changes` is read with SQLite's changes()
- * because the storage API does not report it.
+ * (found once per statement text), values are checked as on Node, and `changes` is read from SQLite's
+ * total_changes() because the storage API does not report it.
  */
 export function durableSqlClient(storage: DurableStorage): SqlClient {
   const cache = new StatementCache<Statement>();
   const exec = (text: string, values: unknown[]) => storage.sql.exec(text, ...values);
+  const totalChanges = () => Number(storage.sql.exec("SELECT total_changes() AS n").toArray()[0]!.n);
   return {
     runtime: "durable-object",
     prepare(text) {
@@ -37,8 +38,12 @@ export function durableSqlClient(storage: DurableStorage): SqlClient {
           get: (...p) => row(exec(text, bindValues(scanned, p)).next().value),
           all: (...p) => exec(text, bindValues(scanned, p)).toArray().map(row),
           run: (...p) => {
+            // total_changes() moves only with this statement's writes (the schema has no triggers, whose
+            // rows it would also count); changes() would still report the last INSERT/UPDATE/DELETE
+            // after a statement that writes no rows (DDL, SELECT).
+            const before = totalChanges();
             exec(text, bindValues(scanned, p)).toArray();
-            return { changes: Number(storage.sql.exec("SELECT changes() AS n").toArray()[0]!.n) };
+            return { changes: totalChanges() - before };
           },
           iterate: function* (...p) {
             for (const r of exec(text, bindValues(scanned, p))) yield row(r);
