@@ -96,7 +96,8 @@ export class Directory extends SqlObject {
 /** One workspace's data and tools. Its scheduled recompute runs from the object's alarm. */
 export class Workspace extends SqlObject {
   private adopted = false;
-  private readonly every = Number(this.env.RECOMPUTE_EVERY_MS) || CHECK_EVERY_MS;
+  // At least a second: a zero or negative period would make the alarm fire in a loop.
+  private readonly every = Math.max(1000, Number(this.env.RECOMPUTE_EVERY_MS) || CHECK_EVERY_MS);
 
   protected services(): Partial<Services> {
     return { resolveKey: (_secret, request) => this.grantOf(request) };
@@ -115,9 +116,10 @@ export class Workspace extends SqlObject {
   }
 
   async alarm(): Promise<void> {
+    // The next alarm first: a tick that fails or runs out of CPU must not stop the schedule.
+    await this.ctx.storage.setAlarm(Date.now() + this.every);
     for (const ws of this.db.select().from(workspaces).all())
       scheduledTick({ db: this.db, workspaceId: ws.id, now: () => new Date(), log: this.log, prompts }, ws.name);
-    await this.ctx.storage.setAlarm(Date.now() + this.every);
   }
 }
 

@@ -78,6 +78,11 @@ export function createWorkspace(db: Db, input: z.infer<typeof CreateWorkspaceInp
  */
 export function adoptWorkspace(db: Db, ws: { id: number; name: string; timezone: string; createdAt: number }): void {
   db.insert(workspaces).values({ id: ws.id, name: ws.name, timezone: ws.timezone, createdAt: ws.createdAt }).onConflictDoNothing().run();
+  // An object that already holds another workspace under this id (a directory rebuilt and its ids
+  // handed out again) must not serve the new one its data.
+  const held = getWorkspace(db, ws.id);
+  if (held.name !== ws.name || held.createdAt !== ws.createdAt)
+    throw new Error(`workspace object ${ws.id} holds '${held.name}' (created ${held.createdAt}), not '${ws.name}' (created ${ws.createdAt})`);
 }
 
 export function updateWorkspace(db: Db, id: number, settings: z.infer<typeof WorkspaceSettings>): WorkspaceRow {
