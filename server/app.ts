@@ -41,7 +41,18 @@ export type Services = {
   adminToken?: string;
   /** Swagger UI's files for /docs; absent, /docs/assets answers 404. */
   docsAssets?: DocsAssets;
+  /**
+   * Which /v1 routes this app answers: all of them (Node), only the keys (the Workers directory
+   * object, where keys live), or all but the keys (a workspace object). Every route is still
+   * registered, so each app's OpenAPI document describes the whole API.
+   */
+  role?: "all" | "directory" | "workspace";
 };
+
+const noRoute = (method: string, path: string) => new ApiError(ErrorCode.NotFound, bi("路径不存在", `no route ${method} ${path}`));
+
+/** The API key routes: served by the directory on Workers, by the one app on Node. */
+export const isKeysPath = (path: string) => path === "/v1/keys" || path.startsWith("/v1/keys/");
 
 /** The whole HTTP API over the given services; tests pass an in-memory database and a fixed clock. */
 export function createApp(services: Services) {
@@ -49,13 +60,20 @@ export function createApp(services: Services) {
   const log = services.log ?? silentLogger;
   const app = newRouter();
   app.onError(onError);
-  app.notFound((c) => sendError(c, new ApiError(ErrorCode.NotFound, bi("路径不存在", `no route ${c.req.method} ${c.req.path}`))));
+  app.notFound((c) => sendError(c, noRoute(c.req.method, c.req.path)));
   app.use("*", requestContext(log));
   app.get("/healthz", (c) => c.json({ ok: true, time: now().toISOString(), ...services.status?.() }));
   registerDocs(app, services.docsAssets);
   if (services.adminToken) registerAdmin(app, { db: services.db, now, prompts: services.prompts, adminToken: services.adminToken });
   const resolve = services.resolveKey ?? keysTableResolver(services.db, now);
   app.use("/v1/*", authenticate({ db: services.db, now, log, prompts: services.prompts, limiter: new RateLimiter(), resolve }));
+  // After authentication: a request without a valid key gets the same 401 from any app.
+  const role = services.role ?? "all";
+  if (role !== "all")
+    app.use("/v1/*", async (c, next) => {
+      if (isKeysPath(c.req.path) !== (role === "directory")) throw noRoute(c.req.method, c.req.path);
+      await next();
+    });
   registerEvents(app);
   registerTracking(app);
   registerIdentity(app);

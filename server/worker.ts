@@ -11,7 +11,7 @@ import { PROMPT_FILES } from "../generated/prompts.ts";
 import { createLogger, type LogLevel, type Logger } from "../lib/log.ts";
 import { bundledPrompts } from "../lib/prompts.ts";
 import { adoptWorkspace, getWorkspace } from "../tools/workspaces/index.ts";
-import { createApp, type App, type Services } from "./app.ts";
+import { createApp, isKeysPath, type App, type Services } from "./app.ts";
 import { keyFromHeader, keysTableResolver, type KeyGrant } from "./middleware/auth.ts";
 import { CHECK_EVERY_MS, scheduledTick } from "./schedule.ts";
 
@@ -80,7 +80,7 @@ export class Directory extends SqlObject {
   private resolve?: ReturnType<typeof keysTableResolver>;
 
   protected services(): Partial<Services> {
-    return { adminToken: this.env.ADMIN_TOKEN };
+    return { adminToken: this.env.ADMIN_TOKEN, role: "directory" };
   }
 
   /** RPC from the Worker: what a key grants, with its workspace's record; null for an unknown or revoked key. */
@@ -100,7 +100,7 @@ export class Workspace extends SqlObject {
   private readonly every = Math.max(1000, Number(this.env.RECOMPUTE_EVERY_MS) || CHECK_EVERY_MS);
 
   protected services(): Partial<Services> {
-    return { resolveKey: (_secret, request) => this.grantOf(request) };
+    return { resolveKey: (_secret, request) => this.grantOf(request), role: "workspace" };
   }
 
   private grantOf(request: Request): KeyGrant | undefined {
@@ -131,7 +131,7 @@ export default {
     const path = getPath(request);
     const directory = env.DIRECTORY.get(env.DIRECTORY.idFromName("directory"));
     // Keys live in the directory; so do the routes that are not a workspace's (/healthz, /docs, /admin).
-    const own = path.startsWith("/v1/") && path !== "/v1/keys" && !path.startsWith("/v1/keys/");
+    const own = path.startsWith("/v1/") && !isKeysPath(path);
     const secret = own ? keyFromHeader(headers.get("authorization") ?? undefined) : undefined;
     const grant = secret ? await directory.grant(secret) : null;
     // No grant: the directory's app answers, with the same 401 envelope as on Node.

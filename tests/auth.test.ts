@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { createKey, findActiveKey } from "../tools/keys/index.ts";
-import { ev, expectEnvelope, rows, setup } from "./helpers.ts";
+import { createApp } from "../server/app.ts";
+import { repoPrompts } from "../lib/promptFiles.ts";
+import { callResult, ev, expectEnvelope, jsonInit, rows, setup } from "./helpers.ts";
 
 describe("keys and auth", () => {
   it("401 without a key, with an unknown key, and with a revoked key", async () => {
@@ -97,5 +99,23 @@ describe("keys and auth", () => {
     expectEnvelope(await t.call("POST", "/v1/keys", { key: admin, body: { scopes: [] } }), 400);
     expectEnvelope(await t.call("PATCH", "/v1/keys/key_missing", { key: admin, body: { rateLimit: 5 } }), 404);
     expectEnvelope(await t.call("PATCH", "/v1/workspace", { key: admin, body: { timezone: "Mars/Olympus" } }), 400);
+  });
+
+  it("a Workers directory app answers only the key routes, a workspace app all but them; a bad key is a 401 in both", async () => {
+    const t = setup();
+    const key = t.key("acme", ["admin"]);
+    const grant = (secret: string) => (secret === key ? { keyId: "k", workspaceId: t.ctx("acme").workspaceId, scopes: ["admin" as const], rateLimit: 100, burst: 100 } : undefined);
+    const directory = createApp({ db: t.db, prompts: repoPrompts, role: "directory" });
+    const workspace = createApp({ db: t.db, prompts: repoPrompts, role: "workspace", resolveKey: grant });
+    const call = async (app: ReturnType<typeof createApp>, path: string, k?: string) => callResult(await app.request(path, jsonInit("GET", k ? { key: k } : {})));
+    expect((await call(directory, "/v1/keys", key)).status).toBe(200);
+    expectEnvelope(await call(directory, "/v1/segments", key), 404, "not_found");
+    expectEnvelope(await call(directory, "/v1/segments"), 401, "unauthorized");
+    expect((await call(workspace, "/v1/segments", key)).status).toBe(200);
+    expectEnvelope(await call(workspace, "/v1/keys", key), 404, "not_found");
+    expectEnvelope(await call(workspace, "/v1/keys/key_x", key), 404, "not_found");
+    expectEnvelope(await call(workspace, "/v1/segments", "fw_other"), 401, "unauthorized");
+    // Each still describes the whole API.
+    for (const app of [directory, workspace]) expect(Object.keys((await call(app, "/openapi.json")).body.paths)).toEqual(expect.arrayContaining(["/v1/keys", "/v1/segments"]));
   });
 });
