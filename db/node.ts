@@ -5,7 +5,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as schema from "./schema/index.ts";
-import { StatementCache, syncUnit, bindValues, scanSql, type Db, type SqlClient, type Statement } from "./sql.ts";
+import { StatementCache, bindValues, checkValue, scanSql, syncUnit, type Db, type SqlClient, type Statement } from "./sql.ts";
 
 /** A database on Node: the connection stays reachable for housekeeping (close, pragmas, backups). */
 export type NodeDb = Db & { $client: Database.Database };
@@ -35,15 +35,33 @@ export function nodeSqlClient(sqlite: Database.Database): SqlClient {
   };
 }
 
+const RUNS = new Set<PropertyKey>(["run", "get", "all", "iterate"]);
+
+/** A statement whose runs check each bound value as a Durable Object would bind it; chained modifiers (raw(), pluck()) keep the check. */
+function checkedStatement(stmt: Database.Statement): Database.Statement {
+  const view: Database.Statement = new Proxy(stmt, {
+    get(target, prop) {
+      const v = Reflect.get(target, prop, target);
+      if (typeof v !== "function") return v;
+      if (RUNS.has(prop)) return (...args: unknown[]) => (args.forEach(checkValue), v.apply(target, args));
+      return (...args: unknown[]) => {
+        const r = v.apply(target, args);
+        return r === target ? view : r;
+      };
+    },
+  });
+  return view;
+}
+
 /**
  * drizzle prepares its own statements on the connection; this view of it checks each one's text
- * against the Durable Object's limits first, so a query-builder statement binding 101 parameters
- * fails on Node as it would on Cloudflare.
+ * and bound values against the Durable Object's rules, so a query-builder statement binding 101
+ * parameters, a boolean or a 3 MB value fails on Node as it would on Cloudflare.
  */
 function checkedConnection(sqlite: Database.Database): Database.Database {
   return new Proxy(sqlite, {
     get(target, prop) {
-      if (prop === "prepare") return (text: string) => (scanSql(text), target.prepare(text));
+      if (prop === "prepare") return (text: string) => (scanSql(text), checkedStatement(target.prepare(text)));
       const v = Reflect.get(target, prop, target);
       return typeof v === "function" ? v.bind(target) : v;
     },

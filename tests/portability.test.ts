@@ -1,4 +1,4 @@
-import { inArray } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -76,6 +76,10 @@ describe("the Durable Object's SQL rules hold on Node too", () => {
     expect(() => q.get({ a: 1 })).toThrow(/serialise/);
     expect(() => q.get(undefined)).toThrow(/null/);
     expect(() => q.get(1, 2)).toThrow(/takes 1/);
+    // The same rules for statements drizzle prepares, including after raw().
+    expect(() => db.select().from(events).where(eq(events.name, true as never)).all()).toThrow(/booleans/);
+    expect(() => db.select().from(events).where(eq(events.name, "x".repeat(LIMITS.valueBytes + 1))).all()).toThrow(/over 2000000 bytes/);
+    expect(db.select({ n: events.seq }).from(events).where(eq(events.name, "play_song")).all()).toEqual([]);
     db.$client.close();
   });
 
