@@ -45,8 +45,12 @@ export function durableSqlClient(storage: DurableStorage): SqlClient {
             exec(text, bindValues(scanned, p)).toArray();
             return { changes: totalChanges() - before };
           },
-          iterate: function* (...p) {
-            for (const r of exec(text, bindValues(scanned, p))) yield row(r);
+          iterate: (...p) => {
+            // Bound (and checked) at the call, as on Node; rows come as they are read.
+            const cursor = exec(text, bindValues(scanned, p));
+            return (function* () {
+              for (const r of cursor) yield row(r);
+            })();
           },
         };
       });

@@ -96,9 +96,10 @@ export function scanSql(text: string): ScannedSql {
       if (/[0-9]/.test(text[i + 1] ?? "")) throw new SqlLimitError("numbered parameters (?NNN) are not supported; use ? or @name");
       positional++;
       i++;
-    } else if ((c === "@" || c === ":" || c === "$") && /[A-Za-z_]/.test(text[i + 1] ?? "") && !(c === ":" && text[i - 1] === ":")) {
+    } else if ((c === "@" || c === ":" || c === "$") && /[A-Za-z_]/.test(text[i + 1] ?? "") && !/[A-Za-z0-9_$:]/.test(text[i - 1] ?? "")) {
+      // A parameter starts a token: `a$b` is one identifier (SQLite lets `$` into names), `::` a cast.
       i++;
-      while (i < n && /[A-Za-z0-9_]/.test(text[i]!)) i++;
+      while (i < n && /[A-Za-z0-9_$]/.test(text[i]!)) i++;
       const token = text.slice(start, i);
       if (!seen.has(token)) seen.add(token), names.push({ token, name: token.slice(1) });
     } else {

@@ -97,6 +97,8 @@ describe("the Durable Object's SQL rules hold on Node too", () => {
     expect(() => scanSql("SELECT ?1")).toThrow(/numbered/);
     // JSON operators and casts are not parameters.
     expect(scanSql("SELECT x ->> '$.a', y::text FROM t WHERE z = ?").positional).toBe(1);
+    // `$` inside an identifier is part of it, not a parameter.
+    expect(scanSql("SELECT a$b FROM t WHERE c = @c").names).toEqual([{ token: "@c", name: "c" }]);
     db.$client.close();
   });
 
