@@ -75,6 +75,10 @@ describe("metered generations: hold, settle, release", () => {
     expectEnvelope(await t.gen("carol", "same"), 409, "conflict");
     const b = (await t.call("GET", "/v1/billing/users/bob/balance", { key: t.key })).body;
     expect(b.features.find((f: any) => f.feature === "copy").allowance).toMatchObject({ granted: 3, used: 1, left: 2 });
+    // A request id whose first attempt is still running is a 409, and nothing is generated or charged again.
+    reserve(t.ctx(), { holdId: "running", userId: "bob", feature: "copy" });
+    expectEnvelope(await t.gen("bob", "running"), 409, "conflict");
+    expect(rows(t.db, "SELECT count(*) AS n FROM credit_ledger WHERE hold_id = 'running'")).toEqual([{ n: 1 }]);
   });
 
   it("a generation that fails after its hold releases the credit; nothing is charged", async () => {
