@@ -12,7 +12,7 @@ export function balance(ctx: Ctx, userId: string) {
   const ws = getWorkspace(ctx.db, ctx.workspaceId);
   const catalog = getCatalog(ctx.db, ws.id);
   const now = ctx.now().getTime();
-  const plan = planOf(ctx.db, ws.id, userId);
+  const plan = planOf(ctx.db, ws.id, userId, now);
   const features = Object.keys(catalog.features).map((feature) => {
     const a = allowanceOf(catalog, plan, feature as Feature);
     const p = allowancePeriod(now, ws.timezone, a.every);

@@ -26,6 +26,19 @@ export const Catalog = z
     packs: z.array(z.strictObject({ sku: z.string().min(1).max(64), feature: z.enum(FEATURES), credits: z.number().int().min(1).max(100_000), price: Fen })).max(20),
     subscription: z.strictObject({ sku: z.string().min(1).max(64), plan: z.literal("member"), price: Fen, firstMonthPrice: Fen }),
     holdTimeoutSeconds: z.number().int().min(10).max(86_400),
+    referral: z
+      .strictObject({
+        feature: z.enum(FEATURES).meta({ description: "What a help earns credit for. 助力所得额度的功能" }),
+        newUserCredits: z.number().min(0).max(100).meta({ description: "Credits for a help by a user first seen after the link was made. 新用户助力" }),
+        existingUserCredits: z.number().min(0).max(100).meta({ description: "Credits for a help by an existing user. 老用户助力" }),
+        holdHours: z.number().min(0).max(720).meta({ description: "Hours before a help's credit can be spent (and may be voided). 助力额度冻结时长" }),
+        expiresDays: z.number().int().min(1).max(365).meta({ description: "Referral credit expires this many days after it becomes spendable. 有效天数" }),
+        dailyCapPerInviter: z.number().int().min(1).max(10_000).meta({ description: "Helps an inviter can receive per local day. 每人每日被助力上限" }),
+        dailyCapPerHelper: z.number().int().min(1).max(10_000).meta({ description: "Helps a helper can give per local day. 每人每日助力上限" }),
+        loopDays: z.number().int().min(0).max(365).meta({ description: "A helps B then B helps A within this many days is refused. 互助循环窗口" }),
+      })
+      .refine((r) => r.newUserCredits >= r.existingUserCredits, { message: "a new user's help must be worth at least an existing user's", path: ["newUserCredits"] }),
+    lowCreditsThreshold: z.number().min(0).max(100_000).meta({ description: "credits.low is sent when a user's credits for a feature fall below this. 余额不足提醒阈值" }),
   })
   .superRefine((c, ctx) => {
     // The article's price ladder: a pack is cheaper than a month of membership, the first month cheaper than a pack.
@@ -50,9 +63,12 @@ export const DEFAULT_CATALOG: Catalog = {
   packs: [{ sku: "pack_10", feature: "song", credits: 10, price: 1200 }],
   subscription: { sku: "member_monthly", plan: "member", price: 1800, firstMonthPrice: 600 },
   holdTimeoutSeconds: 600,
+  referral: { feature: "song", newUserCredits: 1, existingUserCredits: 0.25, holdHours: 0, expiresDays: 30, dailyCapPerInviter: 10, dailyCapPerHelper: 3, loopDays: 30 },
+  lowCreditsThreshold: 1,
 };
 
 export function getCatalog(db: Db, workspaceId: number): Catalog {
   const row = db.select().from(billingCatalogs).where(eq(billingCatalogs.workspaceId, workspaceId)).get();
-  return row ? (row.catalog as Catalog) : DEFAULT_CATALOG;
+  // A catalogue saved before a setting existed takes that setting's default.
+  return row ? { ...DEFAULT_CATALOG, ...(row.catalog as Partial<Catalog>) } : DEFAULT_CATALOG;
 }

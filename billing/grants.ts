@@ -20,9 +20,10 @@ export function allowancePeriod(now: number, timeZone: string, every: "monthly" 
   return { key: `m:${dayToIso(first).slice(0, 7)}`, start: dayStartMs(first, timeZone), end: dayStartMs(next, timeZone) };
 }
 
-export function planOf(db: Db, workspaceId: number, userId: string): Plan {
+/** The user's plan at `now`: a membership counts until its paid-through instant (none = open-ended). */
+export function planOf(db: Db, workspaceId: number, userId: string, now: number): Plan {
   const row = db.select().from(billingAccounts).where(and(eq(billingAccounts.workspaceId, workspaceId), eq(billingAccounts.userId, userId))).get();
-  return row?.plan === "member" ? "member" : "free";
+  return row?.plan === "member" && (row.planUntil === null || row.planUntil > now) ? "member" : "free";
 }
 
 /** The plan's allowance for a feature, in milli-credits, and how often it renews. */
@@ -68,7 +69,7 @@ export function addGrant(
  * period) key makes a second first-spend a no-op, so it can never be granted twice.
  */
 export function ensureAllowance(db: Db, ws: WorkspaceRow, catalog: Catalog, userId: string, feature: Feature, now: number) {
-  const a = allowanceOf(catalog, planOf(db, ws.id, userId), feature);
+  const a = allowanceOf(catalog, planOf(db, ws.id, userId, now), feature);
   if (a.amount <= 0) return;
   const p = allowancePeriod(now, ws.timezone, a.every);
   const exists = allowanceGrant(db, ws.id, userId, feature, p.key);

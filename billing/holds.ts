@@ -7,6 +7,8 @@ import { DAY_MS, localIso } from "../lib/time.ts";
 import type { Ctx } from "../tools/context.ts";
 import { getWorkspace } from "../tools/workspaces/index.ts";
 import { MILLI, getCatalog, type Catalog, type Feature } from "./catalog.ts";
+import { chargeKey, keyHeadroom, refundKey } from "./keyLimits.ts";
+import { referralCodeFor, referralPath } from "./referrals.ts";
 import { addGrant, allowanceOf, allowancePeriod, ensureAllowance, hadOtherCredit, ledger, spendable, type Line } from "./grants.ts";
 
 /** A release whose grant expired meanwhile gives the credit back for this long. */
@@ -25,25 +27,48 @@ export const holdView = (h: typeof creditHolds.$inferSelect): HoldView => ({
   timeoutAt: new Date(h.timeoutAt).toISOString(),
 });
 
+type Refusal = { source: "monthly_allowance" | "credits" | "api_key_limit"; available: number; referralCode?: string; keyResetsAt?: number | null };
+
 /** Every way out of a 402, with the next reset in the workspace's local time. */
-function outOfCredits(ws: WorkspaceRow, catalog: Catalog, feature: Feature, required: number, available: number, source: "monthly_allowance" | "credits", now: number) {
+function outOfCredits(ws: WorkspaceRow, catalog: Catalog, feature: Feature, required: number, r: Refusal, now: number) {
+  if (r.source === "api_key_limit")
+    return new ApiError(
+      ErrorCode.PaymentRequired,
+      bi("该 API 密钥本期的额度上限已用完：请联系开发者提高上限", `this API key's credit cap is used up for the period: the developer can raise it`),
+      { limitSource: r.source, feature, required: required / MILLI, available: r.available / MILLI, currency: catalog.currency, nextResetAt: r.keyResetsAt == null ? null : localIso(r.keyResetsAt, ws.timezone), options: [] },
+    );
   const a = allowanceOf(catalog, "free", feature);
   const reset = allowancePeriod(now, ws.timezone, a.every).end;
+  const short = required - r.available;
+  const ref = catalog.referral;
   const options = [
     ...catalog.packs.filter((p) => p.feature === feature).map((p) => ({ type: "pack" as const, sku: p.sku, credits: p.credits, price: p.price })),
     { type: "subscribe" as const, plan: catalog.subscription.plan, sku: catalog.subscription.sku, price: catalog.subscription.price, firstMonthPrice: catalog.subscription.firstMonthPrice },
+    ...(r.referralCode && ref.newUserCredits > 0
+      ? [{
+          type: "referral" as const,
+          code: r.referralCode,
+          url: referralPath(r.referralCode),
+          // Published truthfully: what each kind of help is worth and how many of each it takes.
+          helpsNeeded: Math.ceil(short / (ref.newUserCredits * MILLI)),
+          helpsNeededExistingUsers: ref.existingUserCredits > 0 ? Math.ceil(short / (ref.existingUserCredits * MILLI)) : null,
+          creditsPerNewUserHelp: ref.newUserCredits,
+          creditsPerExistingUserHelp: ref.existingUserCredits,
+        }]
+      : []),
   ];
   return new ApiError(
     ErrorCode.PaymentRequired,
-    bi("额度已用完：可购买加速包、开通会员，或等待下期额度", `out of ${feature} credits: buy a pack, subscribe, or wait for the next allowance`),
-    { limitSource: source, feature, required: required / MILLI, available: available / MILLI, currency: catalog.currency, nextResetAt: localIso(reset, ws.timezone), options },
+    bi("额度已用完：可购买加速包、开通会员、邀请好友助力，或等待下期额度", `out of ${feature} credits: buy a pack, subscribe, ask friends to help, or wait for the next allowance`),
+    { limitSource: r.source, feature, required: required / MILLI, available: r.available / MILLI, currency: catalog.currency, nextResetAt: localIso(reset, ws.timezone), options },
   );
 }
 
 /**
  * Holds the full cost of one use of `feature` for `userId`, or refuses with a 402; never partly.
  * The hold id is the idempotency key: a replay answers the first outcome, a replay with other
- * parameters is a 409. Check and change are one atomic unit.
+ * parameters is a 409. Check and change are one atomic unit; a refusal is decided inside it and
+ * thrown after, so what it records (the user's share link) is kept.
  */
 export function reserve(ctx: Ctx, input: { holdId: string; userId: string; feature: Feature; keyId?: string }) {
   const ws = getWorkspace(ctx.db, ctx.workspaceId);
@@ -51,7 +76,7 @@ export function reserve(ctx: Ctx, input: { holdId: string; userId: string; featu
   const now = ctx.now().getTime();
   const amount = Math.round(catalog.features[input.feature]!.cost * MILLI);
   const fingerprint = JSON.stringify([input.userId, input.feature, amount]);
-  return atomic(ctx.db, () => {
+  const outcome = atomic(ctx.db, (): { hold: HoldView; replay: boolean } | { refused: Refusal } => {
     const prior = ctx.db.select().from(creditHolds).where(and(eq(creditHolds.workspaceId, ws.id), eq(creditHolds.id, input.holdId))).get();
     if (prior) {
       if (prior.fingerprint !== fingerprint) throw new ApiError(ErrorCode.Conflict, bi("该请求编号已用于其他请求", `hold ${input.holdId} was made for other parameters`));
@@ -60,9 +85,19 @@ export function reserve(ctx: Ctx, input: { holdId: string; userId: string; featu
     ensureAllowance(ctx.db, ws, catalog, input.userId, input.feature, now);
     const grants = spendable(ctx.db, ws.id, input.userId, input.feature, now);
     const available = grants.reduce((s, g) => s + g.remaining, 0);
-    // The allowance is the limit unless the user has ever had other credit (packs, referrals) for it.
     if (available < amount)
-      throw outOfCredits(ws, catalog, input.feature, amount, available, hadOtherCredit(ctx.db, ws.id, input.userId, input.feature) ? "credits" : "monthly_allowance", now);
+      return {
+        refused: {
+          // The allowance is the limit unless the user has ever had other credit (packs, referrals) for it.
+          source: hadOtherCredit(ctx.db, ws.id, input.userId, input.feature) ? "credits" : "monthly_allowance",
+          available,
+          ...(catalog.referral.feature === input.feature ? { referralCode: referralCodeFor(ctx.db, ws.id, input.userId, now) } : {}),
+        },
+      };
+    if (input.keyId && !chargeKey(ctx.db, ws, input.keyId, amount, now)) {
+      const h = keyHeadroom(ctx.db, ws, input.keyId, now)!;
+      return { refused: { source: "api_key_limit", available: h.left, keyResetsAt: h.resetsAt } };
+    }
     const lines: Line[] = [];
     let left = amount;
     for (const g of grants) {
@@ -90,6 +125,8 @@ export function reserve(ctx: Ctx, input: { holdId: string; userId: string; featu
     ledger(ctx.db, { workspaceId: ws.id, userId: input.userId, feature: input.feature, type: "hold", amount, holdId: input.holdId, lines, at: now });
     return { hold: holdView(row), replay: false };
   });
+  if ("refused" in outcome) throw outOfCredits(ws, catalog, input.feature, amount, outcome.refused, now);
+  return outcome;
 }
 
 type HoldRow = typeof creditHolds.$inferSelect;
@@ -118,8 +155,9 @@ export const settle = (ctx: Ctx, holdId: string): HoldView => decide(ctx, holdId
  * grant that has expired (or been voided) meanwhile, as a short-lived compensation grant.
  */
 export const release = (ctx: Ctx, holdId: string): HoldView =>
-  decide(ctx, holdId, "released", (h, now) =>
-    h.lines.map((line) => {
+  decide(ctx, holdId, "released", (h, now) => {
+    if (h.keyId) refundKey(ctx.db, getWorkspace(ctx.db, ctx.workspaceId), h.keyId, h.amount, h.createdAt, now);
+    return h.lines.map((line) => {
       const g = ctx.db.select().from(creditGrants).where(eq(creditGrants.id, line.grantId)).get();
       if (g && !g.voidedAt && (g.expiresAt === null || g.expiresAt > now)) {
         ctx.db.update(creditGrants).set({ remaining: sql`${creditGrants.remaining} + ${line.amount}` }).where(eq(creditGrants.id, g.id)).run();
@@ -127,8 +165,8 @@ export const release = (ctx: Ctx, holdId: string): HoldView =>
       }
       const compensation = { workspaceId: ctx.workspaceId, userId: h.userId, feature: h.feature as Feature, kind: "compensation" as const, category: "promotional" as const, amount: line.amount, effectiveAt: now, expiresAt: now + COMPENSATION_MS, source: `release:${h.id}` };
       return { grantId: addGrant(ctx.db, compensation, now, false), amount: line.amount };
-    }),
-  );
+    });
+  });
 
 /** Releases every hold past its timeout (a generation that never reported back). */
 export function sweepHolds(ctx: Ctx): number {

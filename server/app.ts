@@ -7,6 +7,7 @@ import { registerAdmin } from "./routes/admin.ts";
 import type { DocsAssets } from "./routes/docs.ts";
 import { RateLimiter } from "./middleware/rateLimit.ts";
 import { requestContext } from "./middleware/requestContext.ts";
+import { publicWorkspace, publicWorkspaceOf } from "./middleware/publicWorkspace.ts";
 import { newRouter } from "./openapi.ts";
 import { OperatorAgent } from "../agent/agent.ts";
 import type { LlmSettings } from "../agent/model.ts";
@@ -20,6 +21,8 @@ import { registerKeys } from "./routes/keys.ts";
 import { registerCopy } from "./routes/copy.ts";
 import { registerCampaigns } from "./routes/campaigns.ts";
 import { registerBilling } from "./routes/billing.ts";
+import { registerPayments } from "./routes/payments.ts";
+import { registerReferrals } from "./routes/referrals.ts";
 import { registerTracking } from "./routes/tracking.ts";
 import { registerSegments } from "./routes/segments.ts";
 import { registerUsers } from "./routes/users.ts";
@@ -66,7 +69,10 @@ export function createApp(services: Services) {
   registerDocs(app, services.docsAssets);
   if (services.adminToken) registerAdmin(app, { db: services.db, now, prompts: services.prompts, adminToken: services.adminToken });
   const resolve = services.resolveKey ?? keysTableResolver(services.db, now);
-  app.use("/v1/*", authenticate({ db: services.db, now, log, prompts: services.prompts, limiter: new RateLimiter(), resolve }));
+  // Payment webhooks carry a signature instead of a key; they belong to the workspace in their path.
+  app.use("/v1/webhooks/*", publicWorkspace({ db: services.db, now, prompts: services.prompts }));
+  const auth = authenticate({ db: services.db, now, log, prompts: services.prompts, limiter: new RateLimiter(), resolve });
+  app.use("/v1/*", (c, next) => (publicWorkspaceOf(c.req.path) === undefined ? auth(c, next) : next()));
   // After authentication: a request without a valid key gets the same 401 from any app.
   const role = services.role ?? "all";
   if (role !== "all")
@@ -86,6 +92,8 @@ export function createApp(services: Services) {
   registerCopy(app);
   registerCampaigns(app);
   registerBilling(app);
+  registerPayments(app);
+  registerReferrals(app);
   return app;
 }
 

@@ -1,6 +1,7 @@
 import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { getPath } from "hono/utils/url";
+import { eq } from "drizzle-orm";
 import { DurableObject, type DurableObjectNamespace, type DurableObjectState, type Fetcher } from "cloudflare:workers";
 import { llmFromEnv } from "../agent/model.ts";
 import { openDurableDb } from "../db/durable.ts";
@@ -13,6 +14,7 @@ import { bundledPrompts } from "../lib/prompts.ts";
 import { adoptWorkspace, getWorkspace } from "../tools/workspaces/index.ts";
 import { createApp, isKeysPath, type App, type Services } from "./app.ts";
 import { keyFromHeader, keysTableResolver, type KeyGrant } from "./middleware/auth.ts";
+import { publicWorkspaceOf } from "./middleware/publicWorkspace.ts";
 import { CHECK_EVERY_MS, scheduledTick } from "./schedule.ts";
 
 /**
@@ -35,6 +37,8 @@ type Env = {
 
 /** The Worker's word to a workspace object on who is calling: set here, stripped from every incoming request. */
 const GRANT_HEADER = "x-flywheel-grant";
+/** The same for a keyless request (a signed payment webhook): which workspace the path names. */
+const WORKSPACE_HEADER = "x-flywheel-workspace";
 type WorkspaceRecord = { id: number; name: string; timezone: string; createdAt: number };
 type Grant = KeyGrant & { workspace: WorkspaceRecord };
 
@@ -83,6 +87,12 @@ export class Directory extends SqlObject {
     return { adminToken: this.env.ADMIN_TOKEN, role: "directory" };
   }
 
+  /** RPC from the Worker: a workspace's record, for a keyless request that names it; null if there is none. */
+  workspaceRecord(id: number): WorkspaceRecord | null {
+    const ws = this.db.select().from(workspaces).where(eq(workspaces.id, id)).get();
+    return ws ? { id: ws.id, name: ws.name, timezone: ws.timezone, createdAt: ws.createdAt } : null;
+  }
+
   /** RPC from the Worker: what a key grants, with its workspace's record; null for an unknown or revoked key. */
   grant(secret: string): Grant | null {
     this.resolve ??= keysTableResolver(this.db, () => new Date());
@@ -107,12 +117,22 @@ export class Workspace extends SqlObject {
     const raw = request.headers.get(GRANT_HEADER);
     if (!raw) return undefined;
     const grant = JSON.parse(raw) as Grant;
-    if (!this.adopted) {
-      adoptWorkspace(this.db, grant.workspace);
-      this.adopted = true;
-      void this.ctx.storage.getAlarm().then((at) => (at === null ? this.ctx.storage.setAlarm(Date.now() + this.every) : undefined));
-    }
+    this.adopt(grant.workspace);
     return grant;
+  }
+
+  /** The first request tells the object which workspace it holds; from then on its alarm runs. */
+  private adopt(ws: WorkspaceRecord) {
+    if (this.adopted) return;
+    adoptWorkspace(this.db, ws);
+    this.adopted = true;
+    void this.ctx.storage.getAlarm().then((at) => (at === null ? this.ctx.storage.setAlarm(Date.now() + this.every) : undefined));
+  }
+
+  override fetch(request: Request): Promise<Response> {
+    const named = request.headers.get(WORKSPACE_HEADER);
+    if (named) this.adopt(JSON.parse(named) as WorkspaceRecord);
+    return super.fetch(request);
   }
 
   async alarm(): Promise<void> {
@@ -127,10 +147,19 @@ export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     const headers = new Headers(request.headers);
     headers.delete(GRANT_HEADER);
+    headers.delete(WORKSPACE_HEADER);
     // Route on the path exactly as the app's router reads it: "/%761/events" is "/v1/events" there.
     const path = getPath(request);
     const directory = env.DIRECTORY.get(env.DIRECTORY.idFromName("directory"));
     // Keys live in the directory; so do the routes that are not a workspace's (/healthz, /docs, /admin).
+    const named = publicWorkspaceOf(path);
+    if (named !== undefined) {
+      // A keyless route of one workspace (a signed webhook): the directory says whether it exists.
+      const ws = Number.isNaN(named) ? null : await directory.workspaceRecord(named);
+      if (!ws) return directory.fetch(new Request(request, { headers }));
+      headers.set(WORKSPACE_HEADER, JSON.stringify(ws));
+      return env.WORKSPACE.get(env.WORKSPACE.idFromName(`workspace:${ws.id}`)).fetch(new Request(request, { headers }));
+    }
     const own = path.startsWith("/v1/") && !isKeysPath(path);
     const secret = own ? keyFromHeader(headers.get("authorization") ?? undefined) : undefined;
     const grant = secret ? await directory.grant(secret) : null;

@@ -18,6 +18,12 @@ export const billingAccounts = sqliteTable(
     workspaceId: integer("workspace_id").notNull(),
     userId: text("user_id").notNull(),
     plan: text("plan").notNull(),
+    /** A subscription's paid-through instant (exclusive); past it the account is on the free plan again. */
+    planUntil: integer("plan_until"),
+    /** First subscription payment: only the first month is discounted. */
+    subscribedAt: integer("subscribed_at"),
+    /** Cancelled: the plan runs to plan_until and is not renewed. */
+    cancelledAt: integer("cancelled_at"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },

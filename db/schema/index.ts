@@ -9,3 +9,5 @@ export * from "./modelState.ts";
 export * from "./agent.ts";
 export * from "./campaigns.ts";
 export * from "./billing.ts";
+export * from "./payments.ts";
+export * from "./referrals.ts";

@@ -1,0 +1,5 @@
+import type { Router } from "../openapi.ts";
+
+export function registerPayments(app: Router) {
+  void app;
+}
