@@ -1,4 +1,5 @@
 import { benchAgent, printAgentTable } from "./agent.ts";
+import { benchBilling, printBillingTable } from "./billing.ts";
 import { benchIngest } from "./ingest.ts";
 import { writeResult } from "./machine.ts";
 import { benchRuntimes, printRuntimesTable } from "./runtimes.ts";
@@ -6,7 +7,7 @@ import { benchSegments } from "./segments.ts";
 
 /**
  * `npm run bench`: every benchmark, each writing its figures to bench/results/. `BENCH=ingest`,
- * `BENCH=segments`, `BENCH=agent` or `BENCH=runtimes` (Node next to the Worker under `wrangler dev
+ * `BENCH=segments`, `BENCH=agent`, `BENCH=billing` or `BENCH=runtimes` (Node next to the Worker under `wrangler dev
  * --local`) runs one; the segment benchmark keeps its demo database in bench/tmp.
  */
 const only = process.env.BENCH?.split(",");
@@ -31,4 +32,10 @@ if (!only || only.includes("runtimes")) {
   console.log(JSON.stringify(runtimes, null, 2));
   printRuntimesTable(runtimes);
   console.error("written:", writeResult("runtimes", runtimes));
+}
+if (!only || only.includes("billing")) {
+  const billing = await benchBilling();
+  console.log(JSON.stringify(billing, null, 2));
+  printBillingTable(billing);
+  console.error("written:", writeResult("billing", billing));
 }

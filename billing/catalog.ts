@@ -1,7 +1,5 @@
-import { eq } from "drizzle-orm";
 import { z } from "zod";
-import type { Db } from "../db/sql.ts";
-import { billingCatalogs } from "../db/schema/index.ts";
+import { stmt, type Db } from "../db/sql.ts";
 
 /** 1 credit = 1000 milli-credits: referral help may be worth a fraction of a song. */
 export const MILLI = 1000;
@@ -67,8 +65,18 @@ export const DEFAULT_CATALOG: Catalog = {
   lowCreditsThreshold: 1,
 };
 
+/** Parsed catalogues by their stored text: every metered request reads the catalogue, few change it. */
+const parsed = new Map<string, Catalog>();
+
 export function getCatalog(db: Db, workspaceId: number): Catalog {
-  const row = db.select().from(billingCatalogs).where(eq(billingCatalogs.workspaceId, workspaceId)).get();
-  // A catalogue saved before a setting existed takes that setting's default.
-  return row ? { ...DEFAULT_CATALOG, ...(row.catalog as Partial<Catalog>) } : DEFAULT_CATALOG;
+  const row = stmt(db, "SELECT catalog FROM billing_catalogs WHERE workspace_id = ?").get(workspaceId) as { catalog: string } | undefined;
+  if (!row) return DEFAULT_CATALOG;
+  let c = parsed.get(row.catalog);
+  if (!c) {
+    // A catalogue saved before a setting existed takes that setting's default.
+    c = { ...DEFAULT_CATALOG, ...(JSON.parse(row.catalog) as Partial<Catalog>) };
+    if (parsed.size >= 100) parsed.delete(parsed.keys().next().value!);
+    parsed.set(row.catalog, c);
+  }
+  return c;
 }

@@ -1,6 +1,5 @@
-import { and, asc, eq, gt, isNull, lte, or, sql } from "drizzle-orm";
-import type { Db } from "../db/sql.ts";
-import { billingAccounts, creditGrants, creditLedger, type WorkspaceRow } from "../db/schema/index.ts";
+import { stmt, type Db } from "../db/sql.ts";
+import { creditGrants, creditLedger, type WorkspaceRow } from "../db/schema/index.ts";
 import { newId } from "../lib/ids.ts";
 import { DAY_MS, dayNumber, dayStartMs, dayToIso } from "../lib/time.ts";
 import { MILLI, type Catalog, type Feature } from "./catalog.ts";
@@ -22,7 +21,9 @@ export function allowancePeriod(now: number, timeZone: string, every: "monthly" 
 
 /** The user's plan at `now`: a membership counts until its paid-through instant (none = open-ended). */
 export function planOf(db: Db, workspaceId: number, userId: string, now: number): Plan {
-  const row = db.select().from(billingAccounts).where(and(eq(billingAccounts.workspaceId, workspaceId), eq(billingAccounts.userId, userId))).get();
+  const row = stmt(db, "SELECT plan, plan_until AS planUntil FROM billing_accounts WHERE workspace_id = ? AND user_id = ?").get(workspaceId, userId) as
+    | { plan: string; planUntil: number | null }
+    | undefined;
   return row?.plan === "member" && (row.planUntil === null || row.planUntil > now) ? "member" : "free";
 }
 
@@ -36,16 +37,32 @@ export function allowanceOf(catalog: Catalog, plan: Plan, feature: Feature) {
 
 /** The allowance grant of one period, if it has been granted yet. */
 export function allowanceGrant(db: Db, workspaceId: number, userId: string, feature: string, periodKey: string): Grant | undefined {
-  return db
-    .select()
-    .from(creditGrants)
-    .where(and(eq(creditGrants.workspaceId, workspaceId), eq(creditGrants.userId, userId), eq(creditGrants.feature, feature), eq(creditGrants.period, periodKey)))
-    .get();
+  return stmt(db, `SELECT ${GRANT_COLUMNS} FROM credit_grants WHERE workspace_id = ? AND user_id = ? AND feature = ? AND period = ?`).get(workspaceId, userId, feature, periodKey) as Grant | undefined;
 }
 
+/**
+ * Metering's hot path reads and writes through prepared statements, not the query builder: building
+ * the SQL again on every call was most of a reserve's CPU (bench/billing.ts). Columns are aliased
+ * to the schema's field names, so rows are the same `Grant` type the builder returns.
+ */
+const GRANT_COLUMNS =
+  "id, workspace_id AS workspaceId, user_id AS userId, feature, kind, category, priority, amount, remaining, effective_at AS effectiveAt, expires_at AS expiresAt, period, source, voided_at AS voidedAt, created_at AS createdAt";
+
+type LedgerRow = Omit<typeof creditLedger.$inferInsert, "seq">;
+
 /** One ledger entry; the ledger is append-only. */
-export function ledger(db: Db, row: Omit<typeof creditLedger.$inferInsert, "seq">) {
-  db.insert(creditLedger).values(row).run();
+export function ledger(db: Db, row: LedgerRow) {
+  stmt(db, "INSERT INTO credit_ledger (workspace_id, user_id, feature, type, amount, hold_id, grant_id, lines, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)").run(
+    row.workspaceId,
+    row.userId,
+    row.feature,
+    row.type,
+    row.amount,
+    row.holdId ?? null,
+    row.grantId ?? null,
+    row.lines ? JSON.stringify(row.lines) : null,
+    row.at,
+  );
 }
 
 /** Any grant: a row and its ledger entry. Amounts in milli-credits. */
@@ -57,9 +74,10 @@ export function addGrant(
   log = true,
 ): string {
   const id = newId("grant");
-  db.insert(creditGrants)
-    .values({ id, workspaceId: g.workspaceId, userId: g.userId, feature: g.feature, kind: g.kind, category: g.category, priority: g.priority ?? 10, amount: g.amount, remaining: g.amount, effectiveAt: g.effectiveAt, expiresAt: g.expiresAt, period: g.period ?? null, source: g.source ?? null, createdAt: now })
-    .run();
+  stmt(
+    db,
+    "INSERT INTO credit_grants (id, workspace_id, user_id, feature, kind, category, priority, amount, remaining, effective_at, expires_at, period, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+  ).run(id, g.workspaceId, g.userId, g.feature, g.kind, g.category, g.priority ?? 10, g.amount, g.amount, g.effectiveAt, g.expiresAt, g.period ?? null, g.source ?? null, now);
   if (log) ledger(db, { workspaceId: g.workspaceId, userId: g.userId, feature: g.feature, type: "grant", amount: g.amount, grantId: id, at: now });
   return id;
 }
@@ -68,7 +86,7 @@ export function addGrant(
  * The allowance of the current period, granted on first use: the unique (account, feature,
  * period) key makes a second first-spend a no-op, so it can never be granted twice.
  */
-export function ensureAllowance(db: Db, ws: WorkspaceRow, catalog: Catalog, userId: string, feature: Feature, now: number) {
+export function ensureAllowance(db: Db, ws: Pick<WorkspaceRow, "id" | "timezone">, catalog: Catalog, userId: string, feature: Feature, now: number) {
   const a = allowanceOf(catalog, planOf(db, ws.id, userId, now), feature);
   if (a.amount <= 0) return;
   const p = allowancePeriod(now, ws.timezone, a.every);
@@ -77,7 +95,7 @@ export function ensureAllowance(db: Db, ws: WorkspaceRow, catalog: Catalog, user
     // An upgrade mid-period raises the allowance by the difference.
     if (exists.amount < a.amount) {
       const diff = a.amount - exists.amount;
-      db.update(creditGrants).set({ amount: a.amount, remaining: sql`${creditGrants.remaining} + ${diff}` }).where(eq(creditGrants.id, exists.id)).run();
+      stmt(db, "UPDATE credit_grants SET amount = ?, remaining = remaining + ? WHERE id = ?").run(a.amount, diff, exists.id);
       ledger(db, { workspaceId: ws.id, userId, feature, type: "grant", amount: diff, grantId: exists.id, at: now });
     }
     return;
@@ -87,37 +105,15 @@ export function ensureAllowance(db: Db, ws: WorkspaceRow, catalog: Catalog, user
 
 /** Grants that can be spent now, in spend order: priority, soonest expiry (none last), promotional first, oldest. */
 export function spendable(db: Db, workspaceId: number, userId: string, feature: string, now: number): Grant[] {
-  return db
-    .select()
-    .from(creditGrants)
-    .where(
-      and(
-        eq(creditGrants.workspaceId, workspaceId),
-        eq(creditGrants.userId, userId),
-        eq(creditGrants.feature, feature),
-        gt(creditGrants.remaining, 0),
-        isNull(creditGrants.voidedAt),
-        lte(creditGrants.effectiveAt, now),
-        or(isNull(creditGrants.expiresAt), gt(creditGrants.expiresAt, now)),
-      ),
-    )
-    .orderBy(
-      asc(creditGrants.priority),
-      sql`${creditGrants.expiresAt} IS NULL`,
-      asc(creditGrants.expiresAt),
-      sql`${creditGrants.category} = 'paid'`,
-      asc(creditGrants.createdAt),
-      asc(creditGrants.id),
-    )
-    .all();
+  return stmt(
+    db,
+    `SELECT ${GRANT_COLUMNS} FROM credit_grants
+     WHERE workspace_id = ? AND user_id = ? AND feature = ? AND remaining > 0 AND voided_at IS NULL AND effective_at <= ? AND (expires_at IS NULL OR expires_at > ?)
+     ORDER BY priority, expires_at IS NULL, expires_at, category = 'paid', created_at, id`,
+  ).all(workspaceId, userId, feature, now, now) as Grant[];
 }
 
 /** Whether the user ever had credit for the feature beyond the allowance (packs, referrals, compensation). */
 export function hadOtherCredit(db: Db, workspaceId: number, userId: string, feature: string): boolean {
-  return !!db
-    .select({ id: creditGrants.id })
-    .from(creditGrants)
-    .where(and(eq(creditGrants.workspaceId, workspaceId), eq(creditGrants.userId, userId), eq(creditGrants.feature, feature), sql`${creditGrants.kind} != 'monthly'`))
-    .limit(1)
-    .get();
+  return !!stmt(db, "SELECT 1 AS x FROM credit_grants WHERE workspace_id = ? AND user_id = ? AND feature = ? AND kind != 'monthly' LIMIT 1").get(workspaceId, userId, feature);
 }

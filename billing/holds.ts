@@ -1,11 +1,9 @@
-import { and, eq, lte, sql } from "drizzle-orm";
 import { z } from "zod";
-import { atomic } from "../db/sql.ts";
-import { creditGrants, creditHolds, type WorkspaceRow } from "../db/schema/index.ts";
+import { atomic, stmt, type Db } from "../db/sql.ts";
+import { creditHolds, type WorkspaceRow } from "../db/schema/index.ts";
 import { ApiError, ErrorCode, bi } from "../lib/errors.ts";
 import { DAY_MS, localIso } from "../lib/time.ts";
 import type { Ctx } from "../tools/context.ts";
-import { getWorkspace } from "../tools/workspaces/index.ts";
 import { MILLI, getCatalog, type Catalog, type Feature } from "./catalog.ts";
 import { chargeKey, keyHeadroom, refundKey } from "./keyLimits.ts";
 import { referralCodeFor, referralPath } from "./referrals.ts";
@@ -27,10 +25,29 @@ export const holdView = (h: typeof creditHolds.$inferSelect): HoldView => ({
   timeoutAt: new Date(h.timeoutAt).toISOString(),
 });
 
+type Zone = Pick<WorkspaceRow, "id" | "timezone">;
+type HoldRow = typeof creditHolds.$inferSelect;
+
+const HOLD_COLUMNS =
+  "workspace_id AS workspaceId, id, user_id AS userId, feature, amount, fingerprint, status, lines, key_id AS keyId, created_at AS createdAt, timeout_at AS timeoutAt, decided_at AS decidedAt";
+
+/** A hold by id, read through a prepared statement (metering's hot path; see grants.ts). */
+function holdRow(db: Db, workspaceId: number, holdId: string): HoldRow | undefined {
+  const h = stmt(db, `SELECT ${HOLD_COLUMNS} FROM credit_holds WHERE workspace_id = ? AND id = ?`).get(workspaceId, holdId) as (Omit<HoldRow, "lines"> & { lines: string }) | undefined;
+  return h && { ...h, lines: JSON.parse(h.lines) as HoldRow["lines"] };
+}
+
+/** The workspace's id and timezone: all metering needs of it. */
+export function zoneOf(db: Db, workspaceId: number): Zone {
+  const ws = stmt(db, "SELECT id, timezone FROM workspaces WHERE id = ?").get(workspaceId) as Zone | undefined;
+  if (!ws) throw new ApiError(ErrorCode.NotFound, bi("工作区不存在", "workspace not found"));
+  return ws;
+}
+
 type Refusal = { source: "monthly_allowance" | "credits" | "api_key_limit"; available: number; referralCode?: string; keyResetsAt?: number | null };
 
 /** Every way out of a 402, with the next reset in the workspace's local time. */
-function outOfCredits(ws: WorkspaceRow, catalog: Catalog, feature: Feature, required: number, r: Refusal, now: number) {
+function outOfCredits(ws: Zone, catalog: Catalog, feature: Feature, required: number, r: Refusal, now: number) {
   if (r.source === "api_key_limit")
     return new ApiError(
       ErrorCode.PaymentRequired,
@@ -71,13 +88,13 @@ function outOfCredits(ws: WorkspaceRow, catalog: Catalog, feature: Feature, requ
  * thrown after, so what it records (the user's share link) is kept.
  */
 export function reserve(ctx: Ctx, input: { holdId: string; userId: string; feature: Feature; keyId?: string }) {
-  const ws = getWorkspace(ctx.db, ctx.workspaceId);
+  const ws = zoneOf(ctx.db, ctx.workspaceId);
   const catalog = getCatalog(ctx.db, ws.id);
   const now = ctx.now().getTime();
   const amount = Math.round(catalog.features[input.feature]!.cost * MILLI);
   const fingerprint = JSON.stringify([input.userId, input.feature, amount]);
   const outcome = atomic(ctx.db, (): { hold: HoldView; replay: boolean } | { refused: Refusal } => {
-    const prior = ctx.db.select().from(creditHolds).where(and(eq(creditHolds.workspaceId, ws.id), eq(creditHolds.id, input.holdId))).get();
+    const prior = holdRow(ctx.db, ws.id, input.holdId);
     if (prior) {
       if (prior.fingerprint !== fingerprint) throw new ApiError(ErrorCode.Conflict, bi("该请求编号已用于其他请求", `hold ${input.holdId} was made for other parameters`));
       return { hold: holdView(prior), replay: true };
@@ -103,7 +120,7 @@ export function reserve(ctx: Ctx, input: { holdId: string; userId: string; featu
     for (const g of grants) {
       if (left <= 0) break;
       const take = Math.min(left, g.remaining);
-      ctx.db.update(creditGrants).set({ remaining: sql`${creditGrants.remaining} - ${take}` }).where(eq(creditGrants.id, g.id)).run();
+      stmt(ctx.db, "UPDATE credit_grants SET remaining = remaining - ? WHERE id = ?").run(take, g.id);
       lines.push({ grantId: g.id, amount: take });
       left -= take;
     }
@@ -121,15 +138,16 @@ export function reserve(ctx: Ctx, input: { holdId: string; userId: string; featu
       timeoutAt: now + catalog.holdTimeoutSeconds * 1000,
       decidedAt: null,
     };
-    ctx.db.insert(creditHolds).values(row).run();
+    stmt(
+      ctx.db,
+      "INSERT INTO credit_holds (workspace_id, id, user_id, feature, amount, fingerprint, status, lines, key_id, created_at, timeout_at) VALUES (?, ?, ?, ?, ?, ?, 'held', ?, ?, ?, ?)",
+    ).run(ws.id, row.id, row.userId, row.feature, amount, fingerprint, JSON.stringify(lines), row.keyId, now, row.timeoutAt);
     ledger(ctx.db, { workspaceId: ws.id, userId: input.userId, feature: input.feature, type: "hold", amount, holdId: input.holdId, lines, at: now });
     return { hold: holdView(row), replay: false };
   });
   if ("refused" in outcome) throw outOfCredits(ws, catalog, input.feature, amount, outcome.refused, now);
   return outcome;
 }
-
-type HoldRow = typeof creditHolds.$inferSelect;
 
 /**
  * held → settled or released, exactly once: a compare-and-set on the hold's status, its effect and
@@ -140,7 +158,7 @@ function decide(ctx: Ctx, holdId: string, to: "settled" | "released", effect: (h
   return atomic(ctx.db, () => {
     const h = ownHold(ctx, holdId);
     if (h.status !== "held") return holdView(h);
-    ctx.db.update(creditHolds).set({ status: to, decidedAt: now }).where(and(eq(creditHolds.workspaceId, ctx.workspaceId), eq(creditHolds.id, holdId), eq(creditHolds.status, "held"))).run();
+    stmt(ctx.db, "UPDATE credit_holds SET status = ?, decided_at = ? WHERE workspace_id = ? AND id = ? AND status = 'held'").run(to, now, ctx.workspaceId, holdId);
     const lines = effect(h, now);
     ledger(ctx.db, { workspaceId: ctx.workspaceId, userId: h.userId, feature: h.feature, type: to === "settled" ? "settle" : "release", amount: h.amount, holdId, ...(lines ? { lines } : {}), at: now });
     return holdView({ ...h, status: to, decidedAt: now });
@@ -156,13 +174,11 @@ export const settle = (ctx: Ctx, holdId: string): HoldView => decide(ctx, holdId
  */
 export const release = (ctx: Ctx, holdId: string): HoldView =>
   decide(ctx, holdId, "released", (h, now) => {
-    if (h.keyId) refundKey(ctx.db, getWorkspace(ctx.db, ctx.workspaceId), h.keyId, h.amount, h.createdAt, now);
+    if (h.keyId) refundKey(ctx.db, zoneOf(ctx.db, ctx.workspaceId), h.keyId, h.amount, h.createdAt, now);
     return h.lines.map((line) => {
-      const g = ctx.db.select().from(creditGrants).where(eq(creditGrants.id, line.grantId)).get();
-      if (g && !g.voidedAt && (g.expiresAt === null || g.expiresAt > now)) {
-        ctx.db.update(creditGrants).set({ remaining: sql`${creditGrants.remaining} + ${line.amount}` }).where(eq(creditGrants.id, g.id)).run();
-        return line;
-      }
+      // Back to its grant only while that grant can still be spent; otherwise as compensation.
+      const back = stmt(ctx.db, "UPDATE credit_grants SET remaining = remaining + ? WHERE id = ? AND voided_at IS NULL AND (expires_at IS NULL OR expires_at > ?)").run(line.amount, line.grantId, now);
+      if (back.changes === 1) return line;
       const compensation = { workspaceId: ctx.workspaceId, userId: h.userId, feature: h.feature as Feature, kind: "compensation" as const, category: "promotional" as const, amount: line.amount, effectiveAt: now, expiresAt: now + COMPENSATION_MS, source: `release:${h.id}` };
       return { grantId: addGrant(ctx.db, compensation, now, false), amount: line.amount };
     });
@@ -171,17 +187,13 @@ export const release = (ctx: Ctx, holdId: string): HoldView =>
 /** Releases every hold past its timeout (a generation that never reported back). */
 export function sweepHolds(ctx: Ctx): number {
   const now = ctx.now().getTime();
-  const stale = ctx.db
-    .select({ id: creditHolds.id })
-    .from(creditHolds)
-    .where(and(eq(creditHolds.workspaceId, ctx.workspaceId), eq(creditHolds.status, "held"), lte(creditHolds.timeoutAt, now)))
-    .all();
+  const stale = stmt(ctx.db, "SELECT id FROM credit_holds WHERE workspace_id = ? AND status = 'held' AND timeout_at <= ?").all(ctx.workspaceId, now) as { id: string }[];
   for (const s of stale) release(ctx, s.id);
   return stale.length;
 }
 
 function ownHold(ctx: Ctx, holdId: string) {
-  const h = ctx.db.select().from(creditHolds).where(and(eq(creditHolds.workspaceId, ctx.workspaceId), eq(creditHolds.id, holdId))).get();
+  const h = holdRow(ctx.db, ctx.workspaceId, holdId);
   if (!h) throw new ApiError(ErrorCode.NotFound, bi("预留不存在", `no hold ${holdId}`));
   return h;
 }

@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
-import type { Db } from "../db/sql.ts";
-import { keyCreditLimits, type WorkspaceRow } from "../db/schema/index.ts";
+import { stmt, type Db } from "../db/sql.ts";
+import { keyCreditLimits, type WorkspaceRow as Ws } from "../db/schema/index.ts";
 import { allowancePeriod } from "./grants.ts";
 
 /**
@@ -8,11 +8,15 @@ import { allowancePeriod } from "./grants.ts";
  * to the user's balance, never instead of it: both must cover a use.
  */
 export type KeyLimit = typeof keyCreditLimits.$inferSelect;
+type WorkspaceRow = Pick<Ws, "id" | "timezone">;
 
 const periodOf = (refill: KeyLimit["refill"], at: number, timeZone: string) => (refill === "monthly" ? allowancePeriod(at, timeZone, "monthly").key : "all");
 
 export function keyLimitOf(db: Db, workspaceId: number, keyId: string): KeyLimit | undefined {
-  return db.select().from(keyCreditLimits).where(and(eq(keyCreditLimits.workspaceId, workspaceId), eq(keyCreditLimits.keyId, keyId))).get();
+  // Every metered request asks, capped or not: a prepared statement, not the query builder.
+  return stmt(db, 'SELECT workspace_id AS workspaceId, key_id AS keyId, "limit", refill, period, used, updated_at AS updatedAt FROM key_credit_limits WHERE workspace_id = ? AND key_id = ?').get(workspaceId, keyId) as
+    | KeyLimit
+    | undefined;
 }
 
 /** What the key may still spend in the current period, in milli-credits; undefined = no cap. */
@@ -25,13 +29,12 @@ export function keyHeadroom(db: Db, ws: WorkspaceRow, keyId: string, now: number
 
 /** Counts a use against the key's cap (inside the caller's atomic unit); false if it does not fit. */
 export function chargeKey(db: Db, ws: WorkspaceRow, keyId: string, amount: number, now: number): boolean {
-  const h = keyHeadroom(db, ws, keyId, now);
-  if (!h) return true;
-  if (h.left < amount) return false;
-  db.update(keyCreditLimits)
-    .set({ used: h.used + amount, period: periodOf(keyLimitOf(db, ws.id, keyId)!.refill, now, ws.timezone), updatedAt: now })
-    .where(and(eq(keyCreditLimits.workspaceId, ws.id), eq(keyCreditLimits.keyId, keyId)))
-    .run();
+  const l = keyLimitOf(db, ws.id, keyId);
+  if (!l) return true;
+  const period = periodOf(l.refill, now, ws.timezone);
+  const used = l.period === period ? l.used : 0;
+  if (l.limit - used < amount) return false;
+  stmt(db, "UPDATE key_credit_limits SET used = ?, period = ?, updated_at = ? WHERE workspace_id = ? AND key_id = ?").run(used + amount, period, now, ws.id, keyId);
   return true;
 }
 
