@@ -199,15 +199,39 @@ describe("the same API on Node and on Workers (Durable Objects)", () => {
     expect(out[1]).toEqual(out[0]);
   }, 60_000);
 
-  it("metering: 30 concurrent generations against a free allowance of 20 copy uses — exactly 20 are charged, 10 get the 402", async () => {
+  it("metering: 100 concurrent generations against a free allowance of 20 copy uses — exactly 20 are charged, 80 get the 402", async () => {
     const out = await each(async ({ rt, key }) => {
       const statuses = await Promise.all(
-        Array.from({ length: 30 }, (_, i) => http(rt, "POST", "/v1/generations/copy", { key, body: { userId: "meter", requestId: `m${i}`, copy: { channel: "push", theme: "promotion" } } })),
+        Array.from({ length: 100 }, (_, i) => http(rt, "POST", "/v1/generations/copy", { key, body: { userId: "meter", requestId: `m${i}`, copy: { channel: "push", theme: "promotion" } } })),
       );
       const balance = (await http(rt, "GET", "/v1/billing/users/meter/balance", { key })).body.features.find((f: any) => f.feature === "copy").allowance;
       return { ok: statuses.filter((s) => s.status === 200).length, refused: statuses.filter((s) => s.status === 402 && s.body.error.code === "payment_required").length, used: balance.used, left: balance.left };
     });
-    for (const o of out) expect(o).toEqual({ ok: 20, refused: 10, used: 20, left: 0 });
+    for (const o of out) expect(o).toEqual({ ok: 20, refused: 80, used: 20, left: 0 });
+  });
+
+  it("referral help (砍一刀): a link, a new user's help worth a song, the same helper refused, progress", async () => {
+    const out = await each(async ({ rt, key }) => {
+      const link = await http(rt, "POST", "/v1/referrals", { key, body: { userId: "inviter" } });
+      // The helper must be a user the workspace has seen; first seen after the link, so a new user.
+      await http(rt, "POST", "/v1/events", { key, body: { events: [ev("ref-helper-1", { userId: "helper-1", timestamp: new Date().toISOString() })] } });
+      const code = link.body.code as string;
+      const help = await http(rt, "POST", `/v1/referrals/${code}/help`, { key, body: { helperId: "helper-1", deviceId: "d1" } });
+      const again = await http(rt, "POST", `/v1/referrals/${code}/help`, { key, body: { helperId: "helper-1" } });
+      const self = await http(rt, "POST", `/v1/referrals/${code}/help`, { key, body: { helperId: "inviter" } });
+      const progress = await http(rt, "GET", `/v1/referrals/${code}`, { key });
+      const song = (await http(rt, "GET", "/v1/billing/users/inviter/balance", { key })).body.features.find((f: any) => f.feature === "song");
+      return {
+        link: [link.status, typeof code],
+        help: [help.status, help.body.newUser, help.body.credits],
+        again: [again.status, again.body.error?.details?.reason],
+        self: [self.status, self.body.error?.details?.reason],
+        progress: [progress.status, progress.body.helps?.count, progress.body.helps?.creditsEarned],
+        songAvailable: song.available,
+      };
+    });
+    for (const o of out)
+      expect(o).toEqual({ link: [200, "string"], help: [200, true, 1], again: [409, "already_helped"], self: [400, "self_help"], progress: [200, 1, 1], songAvailable: 4 });
   });
 
   it("encoded paths route as the app reads them: /%761/events is a workspace route, /v1/%6beys the keys", async () => {
