@@ -1,4 +1,5 @@
 import { analyticsTools } from "./analytics/tools.ts";
+import { billingTools } from "./billing/tools.ts";
 import { campaignTools } from "./campaigns/tools.ts";
 import { copyTools } from "./copy/tools.ts";
 import { catalogTools } from "./catalog/tools.ts";
@@ -8,4 +9,4 @@ import type { ToolDef } from "./tool.ts";
 
 /** Every tool the agent may call. */
 export const TOOLS: ToolDef[] = [...catalogTools, ...segmentTools, ...analyticsTools, ...profileTools] as ToolDef[];
-TOOLS.push(...(copyTools as ToolDef[]), ...(campaignTools as ToolDef[]));
+TOOLS.push(...(copyTools as ToolDef[]), ...(campaignTools as ToolDef[]), ...(billingTools as ToolDef[]));
