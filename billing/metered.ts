@@ -1,10 +1,13 @@
 import { z } from "zod";
 import { Id, UserId } from "../tools/events/schema.ts";
 import type { Ctx } from "../tools/context.ts";
+import { atomic } from "../db/sql.ts";
 import { ApiError, ErrorCode, bi } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
-import type { Feature } from "./catalog.ts";
+import { getWorkspace } from "../tools/workspaces/index.ts";
+import { MILLI, getCatalog, type Feature } from "./catalog.ts";
 import { HoldView, release, reserve, settle } from "./holds.ts";
+import { kickDelivery, noteCreditsLow } from "./outbound.ts";
 
 export const MeteredUser = {
   userId: UserId.meta({ description: "The end user who is charged. 计费用户" }),
@@ -24,12 +27,29 @@ export function metered<T>(ctx: Ctx, feature: Feature, who: { userId: string; re
     if (r.hold.status === "held") throw new ApiError(ErrorCode.Conflict, bi("同一请求仍在处理中", `request ${holdId} is still running`));
     return { hold: r.hold, replay: true };
   }
+  let result: T;
   try {
-    const result = run();
-    return { result, hold: settle(ctx, holdId), replay: false };
+    result = run();
   } catch (err) {
     release(ctx, holdId);
     throw err;
+  }
+  const hold = settle(ctx, holdId);
+  if (hold.status === "settled") warnIfLow(ctx, feature, who.userId, Math.round(hold.credits * MILLI));
+  return { result, hold, replay: false };
+}
+
+/**
+ * credits.low, when this use took the user below the threshold. The use is already settled, so a
+ * failure here is logged and never turns a paid generation into an error.
+ */
+function warnIfLow(ctx: Ctx, feature: Feature, userId: string, spent: number) {
+  try {
+    const ws = getWorkspace(ctx.db, ctx.workspaceId);
+    const queued = atomic(ctx.db, () => noteCreditsLow(ctx.db, ws, getCatalog(ctx.db, ws.id), userId, feature, spent, ctx.now().getTime()));
+    if (queued) kickDelivery(ctx);
+  } catch (err) {
+    ctx.log.error("credits.low check failed", { userId, feature, err: String((err as Error)?.stack ?? err) });
   }
 }
 

@@ -138,8 +138,8 @@ export class Workspace extends SqlObject {
   async alarm(): Promise<void> {
     // The next alarm first: a tick that fails or runs out of CPU must not stop the schedule.
     await this.ctx.storage.setAlarm(Date.now() + this.every);
-    for (const ws of this.db.select().from(workspaces).all())
-      scheduledTick({ db: this.db, workspaceId: ws.id, now: () => new Date(), log: this.log, prompts }, ws.name);
+    // Awaited so the outbound webhook deliveries finish inside the alarm's invocation.
+    await Promise.all(this.db.select().from(workspaces).all().map((ws) => scheduledTick({ db: this.db, workspaceId: ws.id, now: () => new Date(), log: this.log, prompts }, ws.name)));
   }
 }
 
