@@ -4,8 +4,7 @@ import type { Ctx } from "../tools/context.ts";
 import { atomic } from "../db/sql.ts";
 import { ApiError, ErrorCode, bi } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
-import { getWorkspace } from "../tools/workspaces/index.ts";
-import { MILLI, getCatalog, type Feature } from "./catalog.ts";
+import { MILLI, type Feature } from "./catalog.ts";
 import { HoldView, release, reserve, settle } from "./holds.ts";
 import { kickDelivery, noteCreditsLow } from "./outbound.ts";
 
@@ -45,8 +44,7 @@ export function metered<T>(ctx: Ctx, feature: Feature, who: { userId: string; re
  */
 function warnIfLow(ctx: Ctx, feature: Feature, userId: string, spent: number) {
   try {
-    const ws = getWorkspace(ctx.db, ctx.workspaceId);
-    const queued = atomic(ctx.db, () => noteCreditsLow(ctx.db, ws, getCatalog(ctx.db, ws.id), userId, feature, spent, ctx.now().getTime()));
+    const queued = atomic(ctx.db, () => noteCreditsLow(ctx.db, ctx.workspaceId, userId, feature, spent, ctx.now().getTime()));
     if (queued) kickDelivery(ctx);
   } catch (err) {
     ctx.log.error("credits.low check failed", { userId, feature, err: String((err as Error)?.stack ?? err) });

@@ -1,10 +1,11 @@
 import { and, asc, eq, lte, sql } from "drizzle-orm";
 import type { Db } from "../db/sql.ts";
-import { webhookOutbox, type WorkspaceRow } from "../db/schema/index.ts";
+import { webhookOutbox } from "../db/schema/index.ts";
 import { newId } from "../lib/ids.ts";
 import { localIso } from "../lib/time.ts";
 import type { Ctx } from "../tools/context.ts";
-import { MILLI, type Catalog, type Feature } from "./catalog.ts";
+import { getWorkspace } from "../tools/workspaces/index.ts";
+import { MILLI, getCatalog, type Feature } from "./catalog.ts";
 import { allowanceOf, allowancePeriod, planOf, spendable } from "./grants.ts";
 import { storedSettings } from "./settings.ts";
 import { signOutbound } from "./signature.ts";
@@ -44,15 +45,19 @@ export function availableOf(db: Db, workspaceId: number, userId: string, feature
 
 /**
  * `credits.low` when a use just took the user's credit for a feature from at or above the
- * catalogue's threshold to below it: once per crossing, not on every use below it.
+ * catalogue's threshold to below it: once per crossing, not on every use below it. Inside the
+ * caller's atomic unit. Without an outbound URL it is one lookup, so metering pays almost nothing.
  */
-export function noteCreditsLow(db: Db, ws: WorkspaceRow, catalog: Catalog, userId: string, feature: Feature, spent: number, now: number): string | undefined {
+export function noteCreditsLow(db: Db, workspaceId: number, userId: string, feature: Feature, spent: number, now: number): string | undefined {
+  if (!storedSettings(db, workspaceId)?.outboundUrl) return undefined;
+  const ws = getWorkspace(db, workspaceId);
+  const catalog = getCatalog(db, workspaceId);
   const threshold = Math.round(catalog.lowCreditsThreshold * MILLI);
-  const after = availableOf(db, ws.id, userId, feature, now);
+  const after = availableOf(db, workspaceId, userId, feature, now);
   if (after >= threshold || after + spent < threshold) return undefined;
-  const every = allowanceOf(catalog, planOf(db, ws.id, userId, now), feature).every;
+  const every = allowanceOf(catalog, planOf(db, workspaceId, userId, now), feature).every;
   const nextResetAt = localIso(allowancePeriod(now, ws.timezone, every).end, ws.timezone);
-  return enqueue(db, ws.id, "credits.low", { userId, feature, available: after / MILLI, threshold: catalog.lowCreditsThreshold, nextResetAt }, now);
+  return enqueue(db, workspaceId, "credits.low", { userId, feature, available: after / MILLI, threshold: catalog.lowCreditsThreshold, nextResetAt }, now);
 }
 
 type Message = typeof webhookOutbox.$inferSelect;

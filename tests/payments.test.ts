@@ -45,7 +45,7 @@ async function paid(start = START, catalog: Catalog = CATALOG) {
   const gen = (userId: string, requestId: string) => t.call("POST", "/v1/generations/copy", { key: admin, body: { userId, requestId, copy: COPY } });
   const balance = async (userId: string) => (await t.call("GET", `/v1/billing/users/${userId}/balance`, { key: admin })).body;
   const feature = async (userId: string, f: string) => (await balance(userId)).features.find((x: any) => x.feature === f);
-  return { ...t, admin, ws, secret: first.secret as string, settings, hook, gen, balance, feature, nowS, ctx: () => t.ctx("acme") };
+  return { ...t, admin, ws, secret: first.secret as string, settings, hook, gen, balance, feature, nowS, ctxOf: t.ctx, ctx: () => t.ctx("acme") };
 }
 
 const event = (id: string, type: string, data: Record<string, unknown>) => ({ id, type, data: { userId: "ann", currency: "CNY", ...data } });
@@ -143,6 +143,11 @@ describe("payment webhook: signature", () => {
     const bad = await t.hook({ id: "evt_bad", type: "payment.stolen", data: {} });
     expectEnvelope(bad, 400, "validation_failed");
     expectEnvelope(await t.hook(buyPack("evt_z"), { workspace: 999 }), 404, "not_found");
+    expectEnvelope(await t.hook({ ...buyPack("evt_big"), pad: "x".repeat(70_000) }), 413, "payload_too_large");
+    // A workspace whose admin never read its secret has none, so nothing signed for it is accepted.
+    const fresh = await t.hook(buyPack("evt_z"), { workspace: t.ctxOf("other").workspaceId });
+    expectEnvelope(fresh, 401, "unauthorized");
+    expect(fresh.body.error.details.reason).toBe("no_secret");
     expect(rows(t.db, "SELECT count(*) AS n FROM payment_events")).toEqual([{ n: 2 }]);
   });
 

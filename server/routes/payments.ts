@@ -15,7 +15,8 @@ import { TEST_PAYMENT_PAGE } from "../pages/testPayment.ts";
 /** A payment event is small; anything much larger is not one. */
 const MAX_EVENT_BYTES = 64 * 1024;
 
-const REFUSALS: Record<Exclude<InboundVerdict, { ok: true }>["reason"], [string, string]> = {
+const REFUSALS: Record<Exclude<InboundVerdict, { ok: true }>["reason"] | "no_secret", [string, string]> = {
+  no_secret: ["本工作区尚无签名密钥：管理员先读取 GET /v1/billing/settings", "this workspace has no signing secret yet: an admin reads it with GET /v1/billing/settings"],
   missing: ["缺少 Flywheel-Signature 签名头", "missing Flywheel-Signature header"],
   malformed: ["Flywheel-Signature 格式错误", "malformed Flywheel-Signature: expected t=<unix seconds>,v1=<hex HMAC-SHA256>"],
   stale: [`签名时间与服务器时间相差超过 ${TOLERANCE_SECONDS} 秒`, `the signature's timestamp is more than ${TOLERANCE_SECONDS} s from the server's clock`],
@@ -33,10 +34,11 @@ const signed: MiddlewareHandler<AppEnv> = async (c, next) => {
   const body = await c.req.text();
   const settings = storedSettings(ctx.db, ctx.workspaceId);
   // A workspace whose admin has never read its secret has none: nothing can be signed for it yet.
-  const verdict: InboundVerdict = settings ? await verifyInbound(c.req.header(SIGNATURE_HEADER), body, inboundSecrets(settings, now), now) : { ok: false, reason: "mismatch" };
-  if (!verdict.ok) {
-    const [zh, en] = REFUSALS[verdict.reason];
-    throw new ApiError(ErrorCode.Unauthorized, bi(zh, en), { reason: verdict.reason });
+  const verdict = settings ? await verifyInbound(c.req.header(SIGNATURE_HEADER), body, inboundSecrets(settings, now), now) : undefined;
+  if (!verdict?.ok) {
+    const reason = verdict?.reason ?? "no_secret";
+    const [zh, en] = REFUSALS[reason];
+    throw new ApiError(ErrorCode.Unauthorized, bi(zh, en), { reason });
   }
   await next();
 };
