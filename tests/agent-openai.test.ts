@@ -275,7 +275,7 @@ describe("the agent on an OpenAI-compatible endpoint (real ChatOpenAI over HTTP)
     const notObject = requests[0]!.tools!.filter((x) => x.function.parameters?.type !== "object").map((x) => x.function.name);
     expect(notObject).toEqual([]);
     const params = Object.fromEntries(requests[0]!.tools!.map((x) => [x.function.name, x.function.parameters as any]));
-    expect(Object.keys(params).sort()).toEqual(["analytics", "campaign_draft", "catalog", "copy_generate", "segments_list", "segments_preview", "segments_save", "user_lookup"]);
+    expect(Object.keys(params).sort()).toEqual(["analytics", "billing_overview", "campaign_draft", "catalog", "copy_generate", "grant_credits", "segments_list", "segments_preview", "segments_save", "user_lookup"]);
     expect(Object.values(params).filter((p) => "$ref" in p)).toEqual([]);
     expect(params.analytics.oneOf.map((o: any) => o.properties.kind.const).sort()).toEqual(["clv", "funnel", "lifecycle", "paths", "retention", "rfm", "trend"]);
     expect(params.copy_generate.properties.channel.enum).toEqual(["sms", "push", "wechat", "email"]);

@@ -26,6 +26,6 @@ describe("tool definitions", () => {
     }
     const preview = TOOLS.find((x) => x.name === "segments_preview")!;
     expect((preview.run(ctx, preview.input.parse(EXAMPLES.segments_preview)) as { count: number }).count).toBe(3);
-    expect(TOOLS.filter((x) => x.sideEffect !== "none").map((x) => x.name)).toEqual(["segments_save", "campaign_draft"]);
+    expect(TOOLS.filter((x) => x.sideEffect !== "none").map((x) => x.name)).toEqual(["segments_save", "campaign_draft", "grant_credits"]);
   });
 });

@@ -77,6 +77,18 @@ export function composer(prompts: Prompts, lang: Lang) {
       const b = out.behaviour ?? out.layers?.behaviour ?? {};
       return `${zh ? "用户" : "User"} ${out.userId}: ${JSON.stringify(out.traits ?? {})}${b.lastActiveDay ? ` · ${zh ? "最近活跃" : "last active"} ${b.lastActiveDay}` : ""}`;
     },
+    billing(out: Rec) {
+      const c = out.creditTotals ?? {};
+      const r = out.referrals ?? {};
+      return [
+        t("billingHead", { from: out.from, to: out.to }),
+        t("billingCredits", { granted: c.granted, spent: c.spent, released: c.released, voided: c.voided }),
+        ...((out.credits ?? []) as Rec[]).map((x) => `  ${x.kind}/${x.feature}: +${x.granted} −${x.spent}`),
+        t("billingRevenue", { net: out.revenue?.net ?? 0, currency: out.revenue?.currency ?? "" }),
+        ...((out.revenue?.bySku ?? []) as Rec[]).map((x) => `  ${x.sku}: ${x.net} (${x.payments}/${x.refunds})`),
+        t("billingReferrals", { links: r.linksMade, helps: r.helps, newUsers: r.newUserHelps, granted: r.creditsGranted, spent: r.creditsSpent }),
+      ].join("\n");
+    },
     unknown(why: string, words: string[]) {
       return [t("unknown", { why: words.length ? t("unknownWords", { words: words.join("、") }) : why }), t("help")].join("\n");
     },

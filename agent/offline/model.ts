@@ -29,6 +29,10 @@ function callFor(u: Understanding): { name: string; args: Record<string, unknown
       return { name: "segments_list", args: {} };
     case "lookup":
       return { name: "user_lookup", args: { id: u.id } };
+    case "billing_overview":
+      return { name: "billing_overview", args: {} };
+    case "grant_credits":
+      return { name: "grant_credits", args: u.input };
     default:
       return undefined;
   }
@@ -114,6 +118,10 @@ export class OfflineModel extends BaseChatModel {
         return answer(say.segments(out));
       case "user_lookup":
         return answer(say.profile(out));
+      case "billing_overview":
+        return answer(say.billing(out));
+      case "grant_credits":
+        return answer(say.t("granted", { user: out.grant?.userId ?? "", credits: out.grant?.credits ?? "—", feature: out.grant?.feature ?? "", id: out.grant?.id ?? "" }));
       default:
         return answer(text(last).slice(0, 500));
     }

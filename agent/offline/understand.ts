@@ -15,6 +15,8 @@ export type Understanding =
   | { action: "save"; input: { name: string; definition: SegmentNode } }
   | { action: "list_segments" }
   | { action: "lookup"; id: string }
+  | { action: "billing_overview" }
+  | { action: "grant_credits"; input: Record<string, unknown> }
   | { action: "help" }
   | { action: "unknown"; reason: string };
 
@@ -222,6 +224,8 @@ export function understand(message: string, lex: Lexicon, cat: Catalog, previous
   if (intents.has("userLookup") && lookup) return { u: { action: "lookup", id: lookup[1]! }, scan: s };
   if (intents.has("help") && ms.length <= 2) return { u: { action: "help" }, scan: s };
   if (intents.has("listSegments")) return { u: { action: "list_segments" }, scan: s };
+  if (intents.has("grantCredits")) return { u: grantOf(message, s), scan: s };
+  if (intents.has("billingOverview")) return { u: { action: "billing_overview" }, scan: s };
 
   const fresh = conditions(s);
   const firstWord = ms.find((m) => m.k !== "time");
@@ -260,4 +264,19 @@ export function understand(message: string, lex: Lexicon, cat: Catalog, previous
   if (lastAnalytics && !fresh.length && isKind(time, "time") && (followUp || intents.size === 0)) return { u: { action: "analytics", input: { ...lastAnalytics, range: time.m.window } }, scan: s };
   if (definition) return { u: { action: "preview", definition, followUp }, scan: s };
   return { u: { action: "unknown", reason: ms.length ? "no_condition" : "nothing_recognised" }, scan: s };
+}
+
+const FEATURE_WORDS: [RegExp, string][] = [[/文案|copy/i, "copy"], [/证书|认证|certificate/i, "certificate"], [/聊天|消息|chat/i, "chat_message"], [/歌|song/i, "song"]];
+
+/**
+ * "给用户 u1 补偿 2 首歌的额度": who, how many credits and for what; the operator's own words are
+ * the reason. Without a user or an amount it asks instead of guessing (the grant waits for
+ * approval anyway, but a guessed one would be a wrong proposal).
+ */
+function grantOf(message: string, s: Scan): Understanding {
+  const user = /(?:用户|user)\s*[:：]?\s*([a-z]*\d[\w.:-]*)/i.exec(message)?.[1];
+  const n = s.mentions.find((m) => isKind(m, "num") && !(user && user.endsWith(m.text)) && m.value > 0) as Extract<Mention, { k: "num" }> | undefined;
+  if (!user || !n) return { action: "unknown", reason: "grant_needs_user_and_credits" };
+  const feature = FEATURE_WORDS.find(([re]) => re.test(message))?.[1] ?? "song";
+  return { action: "grant_credits", input: { userId: user, feature, credits: n.value, reason: message.trim().slice(0, 500) } };
 }
