@@ -127,6 +127,7 @@ function refunded(a: Apply): Decision {
       : reject(ErrorCode.NotFound, "该用户没有可退款的此商品支付", `no payment of ${ev.data.sku} by this user is left to refund`);
   const prior = refundOf(db, ws.id, original.id);
   if (prior) return reject(ErrorCode.Conflict, `支付 ${original.id} 已退款`, `payment ${original.id} was already refunded by event ${prior.id}`);
+  if (ev.data.currency !== original.currency) return reject(ErrorCode.BadRequest, `币种应为 ${original.currency}`, `currency ${ev.data.currency} is not the refunded payment's ${original.currency}`);
   if (ev.data.amount !== original.amount) return wrongAmount(ev, original.amount, `被退款的支付 ${original.id} `, `the refunded payment ${original.id}`);
   const grantId = (original.result as { grantId?: string }).grantId;
   if (grantId) {
@@ -164,6 +165,8 @@ function cancelled({ db, ws, ev, now }: Apply): Decision {
 
 function decide(a: Apply): Decision {
   const { catalog, ev } = a;
+  // A refund is checked against the payment it refunds, not today's catalogue: the pack may be gone or repriced.
+  if (ev.type === "payment.refunded") return refunded(a);
   const isPack = catalog.packs.some((p) => p.sku === ev.data.sku);
   const isSubscription = catalog.subscription.sku === ev.data.sku;
   if (!isPack && !isSubscription) return reject(ErrorCode.BadRequest, `未知商品 ${ev.data.sku}`, `unknown sku ${ev.data.sku}: not a pack or the subscription in the catalogue`);
@@ -173,8 +176,6 @@ function decide(a: Apply): Decision {
   switch (ev.type) {
     case "payment.succeeded":
       return succeeded(a);
-    case "payment.refunded":
-      return refunded(a);
     case "subscription.renewed":
       return renewed(a);
     case "subscription.cancelled":

@@ -228,6 +228,9 @@ describe("payment webhook: amounts and refunds", () => {
     expectEnvelope(await t.hook(event("evt_r0", "payment.refunded", { sku: "pack_10", amount: 1200, paymentId: "evt_nope" })), 404, "not_found");
     const named = await t.hook(event("evt_r1", "payment.refunded", { sku: "pack_10", amount: 1200, paymentId: "evt_a" }));
     expect(named.body.result.refundedPaymentId).toBe("evt_a");
+    // Refunds are checked against what was paid, so a pack since repriced (or withdrawn) is refunded at its old price.
+    t.db.update(billingCatalogs).set({ catalog: { ...CATALOG, packs: [{ sku: "pack_20", feature: "song", credits: 20, price: 1500 }] } }).run();
+    expectEnvelope(await t.hook(event("evt_r2x", "payment.refunded", { sku: "pack_10", amount: 1200, currency: "USD" })), 400, "bad_request");
     const latest = await t.hook(event("evt_r2", "payment.refunded", { sku: "pack_10", amount: 1200 }));
     expect(latest.body.result.refundedPaymentId).toBe("evt_b");
     expect(rows(t.db, "SELECT count(*) AS n FROM credit_grants WHERE kind = 'pack' AND voided_at IS NOT NULL")).toEqual([{ n: 2 }]);

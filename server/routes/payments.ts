@@ -54,7 +54,7 @@ export function registerPayments(app: Router) {
       method: "post",
       path: "/v1/webhooks/payments/{workspace}",
       summary: "Receive a payment provider's event / 支付回调",
-      description: `No API key: the body is signed. \`Flywheel-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">\` with the workspace's secret (GET /v1/billing/settings); several \`v1\` may be sent (secret rotation); the timestamp must be within ${TOLERANCE_SECONDS} s of the server's clock either way. A bad, stale or missing signature is a 401 and changes nothing. Each event id is applied once, forever: a resend answers the first outcome (\`replay: true\`), the same id with another body is a 409. An amount, currency or sku that does not match the catalogue is refused (400) and recorded.`,
+      description: `No API key: the body is signed. \`Flywheel-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">\` with the workspace's secret (GET /v1/billing/settings); several \`v1\` may be sent (secret rotation); the timestamp must be within ${TOLERANCE_SECONDS} s of the server's clock either way. A bad, stale or missing signature is a 401 and changes nothing. Each event id is applied once, forever: a resend answers the first outcome (\`replay: true\`), the same id with another body is a 409. An amount, currency or sku that does not match the catalogue (a refund: the payment it refunds) is refused with a 400, a refund of no payment with a 404, a second refund or a renewal or cancellation without a subscription with a 409; refusals are recorded too.`,
       tags: ["billing"],
       security: [],
       middleware: [limitBody(MAX_EVENT_BYTES), signed],
