@@ -129,7 +129,7 @@ async function attemptDelivery(ctx: Ctx, m: Message, send: typeof fetch): Promis
   }
 }
 
-/** Counts by status, for the settings view and tests. */
+/** Messages by status, so an admin can see deliveries failing in the settings. */
 export function outboxCounts(db: Db, workspaceId: number): Record<string, number> {
   const rows = db
     .select({ status: webhookOutbox.status, n: sql<number>`count(*)` })

@@ -52,7 +52,8 @@ export const BillingSettingsInput = z
       .url({ protocol: /^https?$/, error: "an http(s) URL" })
       .max(2048)
       .nullable()
-      .meta({ description: "Where credits.low and subscription.renewed are POSTed (Standard Webhooks); null stops outbound webhooks. 出站通知地址" }),
+      .optional()
+      .meta({ description: "Where credits.low and subscription.renewed are POSTed (Standard Webhooks); null stops outbound webhooks; absent leaves it. 出站通知地址" }),
     rotateOutboundSecret: z.boolean().optional().meta({ description: "Make a new outbound secret (shown once in this answer). 重新生成出站密钥" }),
   })
   .meta({ id: "BillingSettingsInput" });
@@ -95,10 +96,11 @@ export function settingsView(ws: WorkspaceRow, row: BillingSettingsRow, now: num
 export function updateSettings(db: Db, workspaceId: number, input: z.infer<typeof BillingSettingsInput>, now: number): { row: BillingSettingsRow; madeOutboundSecret?: string } {
   return atomic(db, () => {
     const row = billingSettingsOf(db, workspaceId, now);
-    const made = input.outboundUrl !== null && (row.outboundSecret === null || input.rotateOutboundSecret) ? newOutboundSecret() : undefined;
+    const outboundUrl = input.outboundUrl === undefined ? row.outboundUrl : input.outboundUrl;
+    const made = outboundUrl !== null && (row.outboundSecret === null || input.rotateOutboundSecret) ? newOutboundSecret() : undefined;
     const updated = db
       .update(billingSettings)
-      .set({ outboundUrl: input.outboundUrl, ...(made ? { outboundSecret: made } : {}), updatedAt: now })
+      .set({ outboundUrl, ...(made ? { outboundSecret: made } : {}), updatedAt: now })
       .where(eq(billingSettings.workspaceId, workspaceId))
       .returning()
       .get();

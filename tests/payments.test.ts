@@ -381,9 +381,12 @@ describe("outbound credits.low, the hold sweep and the test page", () => {
     expect(set).toMatchObject({ outboundUrl: "https://app.example/hooks", outboundSecretSet: true });
     const same = (await t.call("PATCH", "/v1/billing/settings", { key: t.admin, body: { outboundUrl: "https://app.example/other" } })).body;
     expect(same.outboundSecret).toBeUndefined();
-    const rotated = (await t.call("PATCH", "/v1/billing/settings", { key: t.admin, body: { outboundUrl: "https://app.example/other", rotateOutboundSecret: true } })).body;
-    expect(rotated.outboundSecret).toMatch(/^whsec_/);
+    const rotated = (await t.call("PATCH", "/v1/billing/settings", { key: t.admin, body: { rotateOutboundSecret: true } })).body;
+    expect(rotated).toMatchObject({ outboundUrl: "https://app.example/other", outboundSecret: expect.stringMatching(/^whsec_/) });
     expect(rotated.outboundSecret).not.toBe(set.outboundSecret);
+    const cleared = (await t.call("PATCH", "/v1/billing/settings", { key: t.admin, body: { outboundUrl: null } })).body;
+    expect(cleared).toMatchObject({ outboundUrl: null, outboundSecretSet: true });
+    expect(cleared.outboundSecret).toBeUndefined();
   });
 
   it("the test payment page is served without a key, and the signature its script computes is accepted", async () => {
