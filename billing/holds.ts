@@ -170,13 +170,19 @@ export const settle = (ctx: Ctx, holdId: string): HoldView => decide(ctx, holdId
 
 /**
  * The generation failed or timed out: the credit goes back to the grants it came from, or, for a
- * grant that has expired (or been voided) meanwhile, as a short-lived compensation grant.
+ * grant that has expired meanwhile, as a short-lived compensation grant. Credit from a grant voided
+ * meanwhile (a refunded pack) is not given back: the release records it as voided.
  */
 export const release = (ctx: Ctx, holdId: string): HoldView =>
   decide(ctx, holdId, "released", (h, now) => {
     if (h.keyId) refundKey(ctx.db, zoneOf(ctx.db, ctx.workspaceId), h.keyId, h.amount, h.createdAt, now);
     return h.lines.map((line) => {
-      // Back to its grant only while that grant can still be spent; otherwise as compensation.
+      // A voided grant (a refunded pack) is gone, and so is what a hold took from it: voided too, never compensated.
+      if (stmt(ctx.db, "SELECT 1 AS x FROM credit_grants WHERE id = ? AND voided_at IS NOT NULL").get(line.grantId)) {
+        ledger(ctx.db, { workspaceId: ctx.workspaceId, userId: h.userId, feature: h.feature, type: "void", amount: line.amount, grantId: line.grantId, holdId: h.id, at: now });
+        return line;
+      }
+      // Back to its grant only while that grant can still be spent; otherwise (expired) as compensation.
       const back = stmt(ctx.db, "UPDATE credit_grants SET remaining = remaining + ? WHERE id = ? AND voided_at IS NULL AND (expires_at IS NULL OR expires_at > ?)").run(line.amount, line.grantId, now);
       if (back.changes === 1) return line;
       const compensation = { workspaceId: ctx.workspaceId, userId: h.userId, feature: h.feature as Feature, kind: "compensation" as const, category: "promotional" as const, amount: line.amount, effectiveAt: now, expiresAt: now + COMPENSATION_MS, source: `release:${h.id}` };
