@@ -156,7 +156,9 @@ export default {
     if (named !== undefined) {
       // A keyless route of one workspace (a signed webhook): the directory says whether it exists.
       const ws = Number.isNaN(named) ? null : await directory.workspaceRecord(named);
-      if (!ws) return directory.fetch(new Request(request, { headers }));
+      // No such workspace: the directory answers the 404 envelope. The body is not sent on: a body the
+      // object never reads held the next request to it for half a minute under workerd.
+      if (!ws) return directory.fetch(new Request(request.url, { method: request.method, headers }));
       headers.set(WORKSPACE_HEADER, JSON.stringify(ws));
       return env.WORKSPACE.get(env.WORKSPACE.idFromName(`workspace:${ws.id}`)).fetch(new Request(request, { headers }));
     }

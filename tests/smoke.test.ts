@@ -1,3 +1,6 @@
+import { createHmac } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../cli/main.ts";
 import { http, startNode, startWorker, type Runtime } from "./runtimes.ts";
@@ -27,7 +30,7 @@ const EVENTS = [
   ev("e11", { userId: "u2", name: "purchase", properties: { amount: 5 }, timestamp: at(1) }),
 ];
 
-type Setup = { rt: Runtime; key: string; otherKey: string };
+type Setup = { rt: Runtime; key: string; otherKey: string; workspaceId: number };
 const runtimes: Setup[] = [];
 const each = async <T>(fn: (s: Setup) => Promise<T>) => Promise.all(runtimes.map(fn));
 
@@ -36,9 +39,10 @@ beforeAll(async () => {
     const created = async (name: string) => {
       const r = await http(rt, "POST", "/admin/workspaces", { key: rt.adminToken, body: { name, timezone: "Asia/Shanghai" } });
       expect(r.status, `${rt.name}: ${JSON.stringify(r.body)}`).toBe(200);
-      return r.body.key.key as string;
+      return { key: r.body.key.key as string, id: r.body.workspace.id as number };
     };
-    runtimes.push({ rt, key: await created("acme"), otherKey: await created("other") });
+    const acme = await created("acme");
+    runtimes.push({ rt, key: acme.key, workspaceId: acme.id, otherKey: (await created("other")).key });
   }
 }, 180_000);
 
@@ -242,5 +246,100 @@ describe("the same API on Node and on Workers (Durable Objects)", () => {
       return { ingest: ev1.status, user: seen.status, keys: [keys.status, Array.isArray(keys.body.keys) && keys.body.keys.length > 0] };
     });
     for (const o of out) expect(o).toEqual({ ingest: 200, user: 200, keys: [200, true] });
+  });
+
+  it("payments: a signed pack purchase credits once however often it is resent; a bad signature is a 401; an unknown workspace a 404", async () => {
+    const out = await each(async ({ rt, key, workspaceId }) => {
+      const secret = (await http(rt, "GET", "/v1/billing/settings", { key })).body.secret as string;
+      const body = JSON.stringify({ id: "evt_smoke_1", type: "payment.succeeded", data: { userId: "payer", sku: "pack_10", amount: 1200, currency: "CNY" } });
+      const t = Math.floor(Date.now() / 1000);
+      // Signed here with node:crypto, independently of the product's Web Crypto code.
+      const sig = createHmac("sha256", secret).update(`${t}.${body}`).digest("hex");
+      const post = (signature: string, path = `/v1/webhooks/payments/${workspaceId}`) =>
+        fetch(`${rt.base}${path}`, { method: "POST", headers: { "content-type": "application/json", "flywheel-signature": signature }, body }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+      const first = await post(`t=${t},v1=${sig}`);
+      const resent = await Promise.all(Array.from({ length: 5 }, () => post(`t=${t},v1=${sig}`)));
+      const forged = await post(`t=${t},v1=${"0".repeat(64)}`);
+      const nowhere = await post(`t=${t},v1=${sig}`, "/v1/webhooks/payments/999999");
+      const song = (await http(rt, "GET", "/v1/billing/users/payer/balance", { key })).body.features.find((f: any) => f.feature === "song");
+      return {
+        first: first.status,
+        resent: resent.map((r) => r.status),
+        forged: [forged.status, forged.body.error?.code],
+        nowhere: nowhere.status,
+        packs: song.credits.map((c: any) => [c.kind, c.remaining]),
+      };
+    });
+    for (const o of out) expect(o).toEqual({ first: 200, resent: [200, 200, 200, 200, 200], forged: [401, "unauthorized"], nowhere: 404, packs: [["pack", 10]] });
+  });
+
+  it("billing admin: the catalogue's price ladder, a compensation grant, a key's credit cap (402 api_key_limit), usage per key", async () => {
+    const out = await each(async ({ rt, key }) => {
+      const cheaper = await http(rt, "PATCH", "/v1/billing/catalog", { key, body: { subscription: { price: 2000 } } });
+      const broken = await http(rt, "PATCH", "/v1/billing/catalog", { key, body: { subscription: { firstMonthPrice: 1500 } } });
+      const comp = await http(rt, "POST", "/v1/billing/users/comp-user/grants", { key, body: { feature: "song", credits: 2.5, reason: "smoke" } });
+      const song = (await http(rt, "GET", "/v1/billing/users/comp-user/balance", { key })).body.features.find((f: any) => f.feature === "song");
+      const made = (await http(rt, "POST", "/v1/keys", { key, body: { name: "capped", scopes: ["generate"] } })).body;
+      const cap = await http(rt, "PUT", `/v1/billing/keys/${made.id}/limit`, { key, body: { credits: 1, refill: "monthly" } });
+      const gen = (id: string) => http(rt, "POST", "/v1/generations/copy", { key: made.key, body: { userId: "capped-user", requestId: id, copy: { channel: "push", theme: "promotion" } } });
+      const first = await gen("cap-1");
+      const second = await gen("cap-2");
+      const usage = (await http(rt, "GET", `/v1/usage?keyId=${made.id}`, { key })).body;
+      return {
+        ladder: [cheaper.status, cheaper.body.subscription?.price, broken.status, broken.body.error?.code],
+        comp: [comp.status, song.credits.map((c: any) => [c.kind, c.remaining])],
+        cap: [cap.status, first.status, second.status, second.body.error?.details?.limitSource],
+        usage: [usage.totals?.uses, usage.totals?.succeeded, usage.rows?.map((r: any) => r.keyId)],
+        madeId: made.id,
+      };
+    });
+    for (const o of out)
+      expect(o).toEqual({
+        ladder: [200, 2000, 400, "validation_failed"],
+        comp: [200, [["compensation", 2.5]]],
+        cap: [200, 200, 402, "api_key_limit"],
+        usage: [1, 1, [o.madeId]],
+        madeId: o.madeId,
+      });
+  });
+
+  it("outbound webhooks: a subscription's renewal reaches the app's endpoint, signed the Standard Webhooks way", async () => {
+    const got: { runtime: string; headers: Record<string, string | string[] | undefined>; body: string }[] = [];
+    const receiver = createServer((req, res) => {
+      let body = "";
+      req.on("data", (d) => (body += d));
+      req.on("end", () => (got.push({ runtime: new URL(req.url!, "http://x").searchParams.get("rt")!, headers: req.headers, body }), res.end("ok")));
+    });
+    await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
+    const port = (receiver.address() as AddressInfo).port;
+    try {
+      const out = await each(async ({ rt, key, workspaceId }) => {
+        const set = await http(rt, "PATCH", "/v1/billing/settings", { key, body: { outboundUrl: `http://127.0.0.1:${port}/hooks?rt=${rt.name}` } });
+        const outbound = set.body.outboundSecret as string;
+        const secret = set.body.secret as string;
+        const send = async (id: string, type: string, amount: number) => {
+          const body = JSON.stringify({ id, type, data: { userId: "subscriber", sku: "member_monthly", amount, currency: "CNY" } });
+          const t = Math.floor(Date.now() / 1000);
+          const sig = createHmac("sha256", secret).update(`${t}.${body}`).digest("hex");
+          return (await fetch(`${rt.base}/v1/webhooks/payments/${workspaceId}`, { method: "POST", headers: { "content-type": "application/json", "flywheel-signature": `t=${t},v1=${sig}` }, body })).status;
+        };
+        const sub = (await http(rt, "GET", "/v1/billing/catalog", { key })).body.subscription;
+        const paid = await send("evt_sub_1", "payment.succeeded", sub.firstMonthPrice);
+        const renewed = await send("evt_sub_2", "subscription.renewed", sub.price);
+        const balance = (await http(rt, "GET", "/v1/billing/users/subscriber/balance", { key })).body;
+        for (let i = 0; i < 100 && !got.some((g) => g.runtime === rt.name); i++) await new Promise((r) => setTimeout(r, 100));
+        const hit = got.find((g) => g.runtime === rt.name);
+        // Verified here with node:crypto, independently of the product's signing code.
+        const expected = hit && createHmac("sha256", Buffer.from(outbound.slice("whsec_".length), "base64")).update(`${hit.headers["webhook-id"]}.${hit.headers["webhook-timestamp"]}.${hit.body}`).digest("base64");
+        return {
+          statuses: [set.status, paid, renewed],
+          plan: balance.plan,
+          delivered: hit && [JSON.parse(hit.body).type, (hit.headers["webhook-signature"] as string).split(" ").includes(`v1,${expected}`)],
+        };
+      });
+      for (const o of out) expect(o).toEqual({ statuses: [200, 200, 200], plan: "member", delivered: ["subscription.renewed", true] });
+    } finally {
+      await new Promise((r) => receiver.close(r));
+    }
   });
 });
