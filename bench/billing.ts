@@ -22,7 +22,8 @@ import { machine, pct, r1, r2, r3 } from "./machine.ts";
  * in process, p50/p99 (target p99 < 1 ms); then, over real HTTP in the same run, the metered route's
  * requests/s next to a bare Hono route, rounds interleaved so machine noise hits both alike (target:
  * metered ≥ 50% of bare). The metered route is measured answering 402 (the metering alone: auth,
- * validation, the refused reserve) and answering 200 (metering plus the copy generator it wraps).
+ * validation, the refused reserve) and answering 200 (metering plus the copy generator it wraps),
+ * next to the same generator's unmetered route, so the generator's own cost is not taken for metering's.
  */
 const OPS = Number(process.env.BENCH_BILLING_OPS ?? 20_000);
 const USERS = 2_000;
@@ -117,7 +118,7 @@ async function overHttp() {
   // The bare route reads and answers JSON too, so the comparison is of what metering adds.
   bare.post("/bare", async (c) => c.json({ ok: true, echo: await c.req.json() }));
   const w = openWorkspace(join(TMP, "billing-http.db"), withCopy(1_000_000_000));
-  const key = createKey(w.ctx, { scopes: ["generate"], rateLimit: 1_000_000, burst: 10_000_000 }).key;
+  const key = createKey(w.ctx, { scopes: ["generate", "operator"], rateLimit: 1_000_000, burst: 10_000_000 }).key;
   const app = createApp({ db: w.db, prompts: repoPrompts, log: silentLogger });
   const b = await listen(bare.fetch);
   const m = await listen(app.fetch);
@@ -127,16 +128,18 @@ async function overHttp() {
   const brokeKey = createKey(broke.ctx, { scopes: ["generate"], rateLimit: 1_000_000, burst: 10_000_000 }).key;
   const m402 = await listen(createApp({ db: broke.db, prompts: repoPrompts, log: silentLogger }).fetch);
   const body = (userId: string) => JSON.stringify({ userId, copy: COPY });
-  const rounds: { bare: number; metered402: number; metered200: number }[] = [];
+  const rounds: { bare: number; metered402: number; metered200: number; unmeteredCopy: number }[] = [];
   try {
     for (let r = 0; r <= ROUNDS; r++) {
       const row = {
         bare: await drive(`${b.base}/bare`, () => ({ method: "POST", headers: { "content-type": "application/json" }, body: body("u1") }), 200),
         metered402: await drive(`${m402.base}/v1/generations/copy`, () => ({ method: "POST", headers: { ...headers, authorization: `Bearer ${brokeKey}` }, body: body("broke") }), 402),
         metered200: await drive(`${m.base}/v1/generations/copy`, (i) => ({ method: "POST", headers, body: body(`u${i % USERS}`) }), 200),
+        // The same generator without metering: what the 200s cost apart from the credit.
+        unmeteredCopy: await drive(`${m.base}/v1/copy/generate`, () => ({ method: "POST", headers, body: JSON.stringify(COPY) }), 200),
       };
       if (r > 0) rounds.push(row); // round 0 warms the JIT and the statement caches
-      console.error(`billing http round ${r}: bare ${Math.round(row.bare)}/s, metered 402 ${Math.round(row.metered402)}/s, metered 200 ${Math.round(row.metered200)}/s`);
+      console.error(`billing http round ${r}: bare ${Math.round(row.bare)}/s, metered 402 ${Math.round(row.metered402)}/s, metered 200 ${Math.round(row.metered200)}/s, unmetered copy ${Math.round(row.unmeteredCopy)}/s`);
     }
   } finally {
     for (const s of [b, m, m402]) await new Promise((r) => s.server.close(r));
@@ -146,11 +149,12 @@ async function overHttp() {
     }
   }
   const med = (k: keyof (typeof rounds)[number]) => Math.round(median(rounds.map((x) => x[k])) ?? 0);
-  const ratio = (k: "metered402" | "metered200") => r2(median(rounds.map((x) => x[k] / x.bare)) ?? 0);
+  const ratio = (k: "metered402" | "metered200" | "unmeteredCopy") => r2(median(rounds.map((x) => x[k] / x.bare)) ?? 0);
   return {
-    rounds: rounds.map((x) => ({ bare: Math.round(x.bare), metered402: Math.round(x.metered402), metered200: Math.round(x.metered200) })),
-    medianRps: { bare: med("bare"), metered402: med("metered402"), metered200: med("metered200") },
-    ratioToBare: { metered402: ratio("metered402"), metered200: ratio("metered200") },
+    rounds: rounds.map((x) => ({ bare: Math.round(x.bare), metered402: Math.round(x.metered402), metered200: Math.round(x.metered200), unmeteredCopy: Math.round(x.unmeteredCopy) })),
+    medianRps: { bare: med("bare"), metered402: med("metered402"), metered200: med("metered200"), unmeteredCopy: med("unmeteredCopy") },
+    ratioToBare: { metered402: ratio("metered402"), metered200: ratio("metered200"), unmeteredCopy: ratio("unmeteredCopy") },
+    meteredToUnmeteredCopy: r2(median(rounds.map((x) => x.metered200 / x.unmeteredCopy)) ?? 0),
   };
 }
 
@@ -170,5 +174,7 @@ export async function benchBilling() {
 export function printBillingTable(r: Awaited<ReturnType<typeof benchBilling>>) {
   const c = r.checkAndConsume;
   console.error(`check-and-consume p50/p99 ms: reserve ${c.reserve.p50Ms}/${c.reserve.p99Ms}, refused ${c.refused402.p50Ms}/${c.refused402.p99Ms}, settle ${c.settle.p50Ms}/${c.settle.p99Ms}, release ${c.release.p50Ms}/${c.release.p99Ms}`);
-  console.error(`http req/s (median): bare ${r.http.medianRps.bare}, metered 402 ${r.http.medianRps.metered402} (×${r.http.ratioToBare.metered402}), metered 200 ${r.http.medianRps.metered200} (×${r.http.ratioToBare.metered200})`);
+  console.error(
+    `http req/s (median): bare ${r.http.medianRps.bare}, metered 402 ${r.http.medianRps.metered402} (×${r.http.ratioToBare.metered402}), metered 200 ${r.http.medianRps.metered200} (×${r.http.ratioToBare.metered200}), the same copy unmetered ${r.http.medianRps.unmeteredCopy} (metered/unmetered ×${r.http.meteredToUnmeteredCopy})`,
+  );
 }

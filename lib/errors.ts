@@ -38,7 +38,12 @@ export class ApiError extends Error {
     readonly details?: unknown,
     readonly headers?: Record<string, string>,
   ) {
+    // A refusal (4xx) is an answer, not a fault: its stack is never shown or logged, and capturing
+    // one was a twentieth of a 402's cost. A 500 keeps its stack.
+    const limit = Error.stackTraceLimit;
+    if (code !== "internal_error") Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
     this.name = "ApiError";
   }
   get status() {

@@ -1,6 +1,6 @@
 import { and, desc, eq, isNull } from "drizzle-orm";
 import { z } from "zod";
-import type { Db } from "../../db/sql.ts";
+import { stmt, type Db } from "../../db/sql.ts";
 import { apiKeys, SCOPES, type ApiKeyRow, type Scope } from "../../db/schema/index.ts";
 import { notFound } from "../../lib/errors.ts";
 import { newId, randomToken, sha256Hex } from "../../lib/ids.ts";
@@ -104,13 +104,14 @@ export function updateKey(ctx: Ctx, id: string, input: z.infer<typeof UpdateKeyI
 }
 
 /** The live (unrevoked) key for a secret. Read on every request: a new key works at once. */
+/** Every request resolves its key: a prepared statement, not the query builder (bench/billing.ts). */
 export function findActiveKey(db: Db, secret: string): ApiKeyRow | undefined {
   if (!secret.startsWith(KEY_PREFIX)) return undefined;
-  return db
-    .select()
-    .from(apiKeys)
-    .where(and(eq(apiKeys.hash, sha256Hex(secret)), isNull(apiKeys.revokedAt)))
-    .get();
+  const row = stmt(
+    db,
+    "SELECT id, workspace_id AS workspaceId, name, prefix, hash, scopes, rate_limit AS rateLimit, burst, created_at AS createdAt, revoked_at AS revokedAt, last_used_at AS lastUsedAt FROM api_keys WHERE hash = ? AND revoked_at IS NULL",
+  ).get(sha256Hex(secret)) as (Omit<ApiKeyRow, "scopes"> & { scopes: string }) | undefined;
+  return row && { ...row, scopes: JSON.parse(row.scopes) as Scope[] };
 }
 
 export function touchKey(db: Db, id: string, at: number) {
