@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { atomic, stmt, type Db } from "../db/sql.ts";
-import { creditHolds, type WorkspaceRow } from "../db/schema/index.ts";
+import { creditHolds, type HoldOutcome, type WorkspaceRow } from "../db/schema/index.ts";
+import canonicalize from "canonicalize";
+import { sha256Hex } from "../lib/ids.ts";
 import { ApiError, ErrorCode, bi } from "../lib/errors.ts";
 import { DAY_MS, localIso } from "../lib/time.ts";
 import type { Ctx } from "../tools/context.ts";
@@ -15,7 +17,7 @@ const COMPENSATION_MS = 7 * DAY_MS;
 /** A hold as the API shows it (credits, not milli-credits; ISO times). */
 export const HoldView = z.object({ id: z.string(), userId: z.string(), feature: z.string(), credits: z.number(), status: z.string(), createdAt: z.string(), timeoutAt: z.string() });
 export type HoldView = z.infer<typeof HoldView>;
-export const holdView = (h: typeof creditHolds.$inferSelect): HoldView => ({
+export const holdView = (h: Pick<typeof creditHolds.$inferSelect, "id" | "userId" | "feature" | "amount" | "status" | "createdAt" | "timeoutAt">): HoldView => ({
   id: h.id,
   userId: h.userId,
   feature: h.feature,
@@ -29,13 +31,23 @@ type Zone = Pick<WorkspaceRow, "id" | "timezone">;
 type HoldRow = typeof creditHolds.$inferSelect;
 
 const HOLD_COLUMNS =
-  "workspace_id AS workspaceId, id, user_id AS userId, feature, amount, fingerprint, status, lines, key_id AS keyId, created_at AS createdAt, timeout_at AS timeoutAt, decided_at AS decidedAt";
+  "workspace_id AS workspaceId, id, user_id AS userId, feature, amount, fingerprint, status, lines, key_id AS keyId, key_charge AS keyCharge, key_period AS keyPeriod, outcome, created_at AS createdAt, timeout_at AS timeoutAt, decided_at AS decidedAt";
 
 /** A hold by id, read through a prepared statement (metering's hot path; see grants.ts). */
 function holdRow(db: Db, workspaceId: number, holdId: string): HoldRow | undefined {
-  const h = stmt(db, `SELECT ${HOLD_COLUMNS} FROM credit_holds WHERE workspace_id = ? AND id = ?`).get(workspaceId, holdId) as (Omit<HoldRow, "lines"> & { lines: string }) | undefined;
-  return h && { ...h, lines: JSON.parse(h.lines) as HoldRow["lines"] };
+  const h = stmt(db, `SELECT ${HOLD_COLUMNS} FROM credit_holds WHERE workspace_id = ? AND id = ?`).get(workspaceId, holdId) as
+    | (Omit<HoldRow, "lines" | "outcome"> & { lines: string; outcome: string | null })
+    | undefined;
+  return h && { ...h, lines: JSON.parse(h.lines) as HoldRow["lines"], outcome: h.outcome === null ? null : (JSON.parse(h.outcome) as HoldOutcome) };
 }
+
+/**
+ * What a hold is for: the user, the feature, the key and the request's own parameters. A replay of
+ * the request id with anything else is a 409; the price is not in it, so a retry after a price
+ * change is still the same request.
+ */
+const fingerprintOf = (input: { userId: string; feature: Feature; keyId?: string; params?: unknown }) =>
+  sha256Hex(canonicalize([input.userId, input.feature, input.keyId ?? null, input.params ?? null]) ?? "");
 
 /** The workspace's id and timezone: all metering needs of it. */
 export function zoneOf(db: Db, workspaceId: number): Zone {
@@ -87,17 +99,17 @@ function outOfCredits(ws: Zone, catalog: Catalog, feature: Feature, required: nu
  * parameters is a 409. Check and change are one atomic unit; a refusal is decided inside it and
  * thrown after, so what it records (the user's share link) is kept.
  */
-export function reserve(ctx: Ctx, input: { holdId: string; userId: string; feature: Feature; keyId?: string }) {
+export function reserve(ctx: Ctx, input: { holdId: string; userId: string; feature: Feature; keyId?: string; params?: unknown }): { hold: HoldView; replay: boolean; outcome?: HoldOutcome | null } {
   const ws = zoneOf(ctx.db, ctx.workspaceId);
   const catalog = getCatalog(ctx.db, ws.id);
   const now = ctx.now().getTime();
   const amount = Math.round(catalog.features[input.feature]!.cost * MILLI);
-  const fingerprint = JSON.stringify([input.userId, input.feature, amount]);
-  const outcome = atomic(ctx.db, (): { hold: HoldView; replay: boolean } | { refused: Refusal } => {
+  const fingerprint = fingerprintOf(input);
+  const outcome = atomic(ctx.db, (): { hold: HoldView; replay: boolean; outcome?: HoldOutcome | null } | { refused: Refusal } => {
     const prior = holdRow(ctx.db, ws.id, input.holdId);
     if (prior) {
-      if (prior.fingerprint !== fingerprint) throw new ApiError(ErrorCode.Conflict, bi("该请求编号已用于其他请求", `hold ${input.holdId} was made for other parameters`));
-      return { hold: holdView(prior), replay: true };
+      if (prior.fingerprint !== fingerprint) throw new ApiError(ErrorCode.Conflict, bi("该请求编号已用于其他请求", `request ${input.holdId} was made with other parameters`));
+      return { hold: holdView(prior), replay: true, outcome: prior.outcome };
     }
     ensureAllowance(ctx.db, ws, catalog, input.userId, input.feature, now);
     const grants = spendable(ctx.db, ws.id, input.userId, input.feature, now);
@@ -111,8 +123,9 @@ export function reserve(ctx: Ctx, input: { holdId: string; userId: string; featu
           ...(catalog.referral.feature === input.feature ? { referralCode: referralCodeFor(ctx.db, ws.id, input.userId, now) } : {}),
         },
       };
-    if (input.keyId && !chargeKey(ctx.db, ws, input.keyId, amount, now)) {
-      const h = keyHeadroom(ctx.db, ws, input.keyId, now)!;
+    const key = input.keyId ? chargeKey(ctx.db, ws, input.keyId, amount, now) : { charge: 0, period: null };
+    if (!key) {
+      const h = keyHeadroom(ctx.db, ws, input.keyId!, now)!;
       return { refused: { source: "api_key_limit", available: h.left, keyResetsAt: h.resetsAt } };
     }
     const lines: Line[] = [];
@@ -140,8 +153,8 @@ export function reserve(ctx: Ctx, input: { holdId: string; userId: string; featu
     };
     stmt(
       ctx.db,
-      "INSERT INTO credit_holds (workspace_id, id, user_id, feature, amount, fingerprint, status, lines, key_id, created_at, timeout_at) VALUES (?, ?, ?, ?, ?, ?, 'held', ?, ?, ?, ?)",
-    ).run(ws.id, row.id, row.userId, row.feature, amount, fingerprint, JSON.stringify(lines), row.keyId, now, row.timeoutAt);
+      "INSERT INTO credit_holds (workspace_id, id, user_id, feature, amount, fingerprint, status, lines, key_id, key_charge, key_period, created_at, timeout_at) VALUES (?, ?, ?, ?, ?, ?, 'held', ?, ?, ?, ?, ?, ?)",
+    ).run(ws.id, row.id, row.userId, row.feature, amount, fingerprint, JSON.stringify(lines), row.keyId, key.charge || null, key.period, now, row.timeoutAt);
     ledger(ctx.db, { workspaceId: ws.id, userId: input.userId, feature: input.feature, type: "hold", amount, holdId: input.holdId, lines, at: now });
     return { hold: holdView(row), replay: false };
   });
@@ -153,29 +166,35 @@ export function reserve(ctx: Ctx, input: { holdId: string; userId: string; featu
  * held → settled or released, exactly once: a compare-and-set on the hold's status, its effect and
  * its ledger entry in one atomic unit. A hold already decided is answered as it stands.
  */
-function decide(ctx: Ctx, holdId: string, to: "settled" | "released", effect: (h: HoldRow, now: number) => Line[] | undefined): HoldView {
+function decide(ctx: Ctx, holdId: string, to: "settled" | "released", outcome: HoldOutcome | undefined, effect: (h: HoldRow, now: number) => Line[] | undefined): HoldView {
   const now = ctx.now().getTime();
   return atomic(ctx.db, () => {
     const h = ownHold(ctx, holdId);
     if (h.status !== "held") return holdView(h);
-    stmt(ctx.db, "UPDATE credit_holds SET status = ?, decided_at = ? WHERE workspace_id = ? AND id = ? AND status = 'held'").run(to, now, ctx.workspaceId, holdId);
+    stmt(ctx.db, "UPDATE credit_holds SET status = ?, decided_at = ?, outcome = ? WHERE workspace_id = ? AND id = ? AND status = 'held'").run(
+      to,
+      now,
+      outcome === undefined ? null : JSON.stringify(outcome),
+      ctx.workspaceId,
+      holdId,
+    );
     const lines = effect(h, now);
     ledger(ctx.db, { workspaceId: ctx.workspaceId, userId: h.userId, feature: h.feature, type: to === "settled" ? "settle" : "release", amount: h.amount, holdId, ...(lines ? { lines } : {}), at: now });
-    return holdView({ ...h, status: to, decidedAt: now });
+    return holdView({ ...h, status: to });
   });
 }
 
-/** The generation succeeded: the held credit is spent. */
-export const settle = (ctx: Ctx, holdId: string): HoldView => decide(ctx, holdId, "settled", () => undefined);
+/** The generation succeeded: the held credit is spent; `outcome` is what a replay of the request answers. */
+export const settle = (ctx: Ctx, holdId: string, outcome?: HoldOutcome): HoldView => decide(ctx, holdId, "settled", outcome, () => undefined);
 
 /**
  * The generation failed or timed out: the credit goes back to the grants it came from, or, for a
  * grant that has expired meanwhile, as a short-lived compensation grant. Credit from a grant voided
  * meanwhile (a refunded pack) is not given back: the release records it as voided.
  */
-export const release = (ctx: Ctx, holdId: string): HoldView =>
-  decide(ctx, holdId, "released", (h, now) => {
-    if (h.keyId) refundKey(ctx.db, zoneOf(ctx.db, ctx.workspaceId), h.keyId, h.amount, h.createdAt, now);
+export const release = (ctx: Ctx, holdId: string, outcome?: HoldOutcome): HoldView =>
+  decide(ctx, holdId, "released", outcome, (h, now) => {
+    if (h.keyId) refundKey(ctx.db, zoneOf(ctx.db, ctx.workspaceId), h.keyId, h.keyCharge, h.keyPeriod, now);
     return h.lines.map((line) => {
       // A voided grant (a refunded pack) is gone, and so is what a hold took from it: voided too, never compensated.
       if (stmt(ctx.db, "SELECT 1 AS x FROM credit_grants WHERE id = ? AND voided_at IS NOT NULL").get(line.grantId)) {

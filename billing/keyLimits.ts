@@ -28,24 +28,23 @@ export function keyHeadroom(db: Db, ws: WorkspaceRow, keyId: string, now: number
 }
 
 /** Counts a use against the key's cap (inside the caller's atomic unit); false if it does not fit. */
-export function chargeKey(db: Db, ws: WorkspaceRow, keyId: string, amount: number, now: number): boolean {
+export function chargeKey(db: Db, ws: WorkspaceRow, keyId: string, amount: number, now: number): false | { charge: number; period: string | null } {
   const l = keyLimitOf(db, ws.id, keyId);
-  if (!l) return true;
+  if (!l) return { charge: 0, period: null };
   const period = periodOf(l.refill, now, ws.timezone);
   const used = l.period === period ? l.used : 0;
   if (l.limit - used < amount) return false;
   stmt(db, "UPDATE key_credit_limits SET used = ?, period = ?, updated_at = ? WHERE workspace_id = ? AND key_id = ?").run(used + amount, period, now, ws.id, keyId);
-  return true;
+  return { charge: amount, period };
 }
 
-/** A released use gives its share of the cap back, if it was counted in the period still running. */
-export function refundKey(db: Db, ws: WorkspaceRow, keyId: string, amount: number, heldAt: number, now: number): void {
-  const l = keyLimitOf(db, ws.id, keyId);
-  if (!l || l.period !== periodOf(l.refill, heldAt, ws.timezone) || l.period !== periodOf(l.refill, now, ws.timezone)) return;
-  db.update(keyCreditLimits)
-    .set({ used: Math.max(0, l.used - amount), updatedAt: now })
-    .where(and(eq(keyCreditLimits.workspaceId, ws.id), eq(keyCreditLimits.keyId, keyId)))
-    .run();
+/**
+ * A released use gives back exactly what it counted against the cap, and only to the cap period it
+ * was counted in: a cap set after the use, or reset since, is not touched.
+ */
+export function refundKey(db: Db, ws: WorkspaceRow, keyId: string, charge: number | null, period: string | null, now: number): void {
+  if (!charge || !period) return;
+  stmt(db, "UPDATE key_credit_limits SET used = max(0, used - ?), updated_at = ? WHERE workspace_id = ? AND key_id = ? AND period = ?").run(charge, now, ws.id, keyId, period);
 }
 
 /** Sets or removes (limit null) a key's cap; the current period's use is kept. Milli-credits. */

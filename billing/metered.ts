@@ -5,6 +5,7 @@ import { atomic } from "../db/sql.ts";
 import { ApiError, ErrorCode, bi } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import { MILLI, type Feature } from "./catalog.ts";
+import type { HoldOutcome } from "../db/schema/index.ts";
 import { HoldView, release, reserve, settle } from "./holds.ts";
 import { kickDelivery, noteCreditsLow } from "./outbound.ts";
 
@@ -13,29 +14,66 @@ export const MeteredUser = {
   requestId: Id.optional().meta({ description: "Idempotency key: a retry with the same id is charged once and answers the same. 请求幂等键" }),
 };
 
+type Who = { userId: string; requestId?: string; keyId?: string; params?: unknown };
+type Started<T> = { holdId: string } | { done: { result?: T; hold: HoldView; replay: true } };
+
+/**
+ * The reserve half: hold the cost (or 402). A replayed request id answers its first outcome — the
+ * same result, or the same error — and never runs again; while the first is still running, it is a
+ * 409; with other parameters (another body, another key), a 409 too.
+ */
+function begin<T>(ctx: Ctx, feature: Feature, who: Who): Started<T> {
+  const holdId = who.requestId ?? newId("hold");
+  const r = reserve(ctx, { holdId, userId: who.userId, feature, ...(who.keyId ? { keyId: who.keyId } : {}), ...(who.params !== undefined ? { params: who.params } : {}) });
+  if (!r.replay) return { holdId };
+  // The same request is still running (or died before deciding; the sweep will release it): do not generate twice.
+  if (r.hold.status === "held") throw new ApiError(ErrorCode.Conflict, bi("同一请求仍在处理中", `request ${holdId} is still running`));
+  const first = r.outcome;
+  if (first && "error" in first) throw new ApiError(first.error.code as ErrorCode, first.error.message, first.error.details);
+  return { done: { ...(first ? { result: first.result as T } : {}), hold: r.hold, replay: true } };
+}
+
+/** The outcome of a failed run, as a replay will answer it. */
+function failure(err: unknown): HoldOutcome {
+  if (err instanceof ApiError) return { error: { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) } };
+  return { error: { code: ErrorCode.Internal, message: bi("服务器内部错误", "internal error") } };
+}
+
+function finish<T>(ctx: Ctx, feature: Feature, userId: string, holdId: string, result: T) {
+  const hold = settle(ctx, holdId, { result });
+  if (hold.status === "settled") warnIfLow(ctx, feature, userId, Math.round(hold.credits * MILLI));
+  return { result, hold, replay: false as const };
+}
+
 /**
  * Runs one metered generation: hold its cost (or 402), run it, settle on success, release on any
- * failure. A replayed request id answers its first outcome and never runs again; while the first
- * is still running, it is a 409.
+ * failure; each step its own atomic unit, `run` between them.
  */
-export function metered<T>(ctx: Ctx, feature: Feature, who: { userId: string; requestId?: string; keyId?: string }, run: () => T): { result?: T; hold: HoldView; replay: boolean } {
-  const holdId = who.requestId ?? newId("hold");
-  const r = reserve(ctx, { holdId, userId: who.userId, feature, ...(who.keyId ? { keyId: who.keyId } : {}) });
-  if (r.replay) {
-    // The same request is still running (or died before deciding; the sweep will release it): do not generate twice.
-    if (r.hold.status === "held") throw new ApiError(ErrorCode.Conflict, bi("同一请求仍在处理中", `request ${holdId} is still running`));
-    return { hold: r.hold, replay: true };
-  }
+export function metered<T>(ctx: Ctx, feature: Feature, who: Who, run: () => T): { result?: T; hold: HoldView; replay: boolean } {
+  const s = begin<T>(ctx, feature, who);
+  if ("done" in s) return s.done;
   let result: T;
   try {
     result = run();
   } catch (err) {
-    release(ctx, holdId);
+    release(ctx, s.holdId, failure(err));
     throw err;
   }
-  const hold = settle(ctx, holdId);
-  if (hold.status === "settled") warnIfLow(ctx, feature, who.userId, Math.round(hold.credits * MILLI));
-  return { result, hold, replay: false };
+  return finish(ctx, feature, who.userId, s.holdId, result);
+}
+
+/** The same for a generation that awaits (files to store, a model to call): no atomic unit spans the await. */
+export async function meteredAsync<T>(ctx: Ctx, feature: Feature, who: Who, run: (holdId: string) => Promise<T>): Promise<{ result?: T; hold: HoldView; replay: boolean }> {
+  const s = begin<T>(ctx, feature, who);
+  if ("done" in s) return s.done;
+  let result: T;
+  try {
+    result = await run(s.holdId);
+  } catch (err) {
+    release(ctx, s.holdId, failure(err));
+    throw err;
+  }
+  return finish(ctx, feature, who.userId, s.holdId, result);
 }
 
 /**

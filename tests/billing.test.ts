@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_CATALOG, MILLI, type Catalog } from "../billing/catalog.ts";
 import { addGrant } from "../billing/grants.ts";
 import { release, reserve, sweepHolds } from "../billing/holds.ts";
+import { keyHeadroom, setKeyLimit } from "../billing/keyLimits.ts";
 import { billingCatalogs } from "../db/schema/index.ts";
 import { expectEnvelope, rows, setup } from "./helpers.ts";
 
@@ -71,12 +72,18 @@ describe("metered generations: hold, settle, release", () => {
     const again = await t.gen("bob", "same");
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ replay: true, hold: { status: "settled" } });
-    expect(again.body.copy).toBeUndefined();
+    // The first outcome itself, not a new generation.
+    expect(again.body.copy).toEqual(first.body.copy);
     expectEnvelope(await t.gen("carol", "same"), 409, "conflict");
+    // Other parameters under the same id: another body, or another key.
+    expectEnvelope(await t.gen("bob", "same", { ...COPY, theme: "winback" }), 409, "conflict");
+    const other = t.keyOf("acme", ["generate"]);
+    expectEnvelope(await t.call("POST", "/v1/generations/copy", { key: other, body: { userId: "bob", requestId: "same", copy: COPY } }), 409, "conflict");
     const b = (await t.call("GET", "/v1/billing/users/bob/balance", { key: t.key })).body;
     expect(b.features.find((f: any) => f.feature === "copy").allowance).toMatchObject({ granted: 3, used: 1, left: 2 });
     // A request id whose first attempt is still running is a 409, and nothing is generated or charged again.
-    reserve(t.ctx(), { holdId: "running", userId: "bob", feature: "copy" });
+    const keyId = rows(t.db, "SELECT id FROM api_keys WHERE name = 'key' ORDER BY created_at LIMIT 1")[0].id;
+    reserve(t.ctx(), { holdId: "running", userId: "bob", feature: "copy", keyId, params: COPY });
     expectEnvelope(await t.gen("bob", "running"), 409, "conflict");
     expect(rows(t.db, "SELECT count(*) AS n FROM credit_ledger WHERE hold_id = 'running'")).toEqual([{ n: 1 }]);
   });
@@ -85,6 +92,10 @@ describe("metered generations: hold, settle, release", () => {
     const t = billed(1);
     expectEnvelope(await t.gen("dave", "f1", { ...COPY, segmentId: "seg_missing" }), 404, "not_found");
     expect(rows(t.db, "SELECT status FROM credit_holds WHERE id = 'f1'")).toEqual([{ status: "released" }]);
+    // A retry of the failed request answers the same error; it is not run or charged again.
+    const retry = await t.gen("dave", "f1", { ...COPY, segmentId: "seg_missing" });
+    expectEnvelope(retry, 404, "not_found");
+    expect(rows(t.db, "SELECT count(*) AS n FROM credit_ledger WHERE hold_id = 'f1'")).toEqual([{ n: 2 }]);
     // The one credit is back and can be spent.
     expect((await t.gen("dave", "ok")).status).toBe(200);
     expectEnvelope(await t.gen("dave", "more"), 402, "payment_required");
@@ -156,5 +167,27 @@ describe("metered generations: hold, settle, release", () => {
     expect(b.features.find((f: any) => f.feature === "song").allowance).toMatchObject({ granted: 3, used: 0, left: 3 });
     const l = (await t.call("GET", "/v1/billing/users/hal/ledger", { key: t.key })).body.entries;
     expect(l.map((e: any) => e.type)).toEqual(["settle", "hold", "grant"]);
+  });
+
+  it("a key's cap gives back exactly what a released use counted, and only to the cap period it was counted in", () => {
+    const t = billed(50);
+    const ctx = t.ctx();
+    const ws = { id: ctx.workspaceId, timezone: "Asia/Shanghai" };
+    const take = (id: string) => reserve(ctx, { holdId: id, userId: "kim", feature: "copy", keyId: "key_capped" });
+    // A use made before the key had a cap counts nothing, so its release gives nothing back.
+    take("before");
+    setKeyLimit(ctx.db, ws, "key_capped", 5 * MILLI, "monthly", ctx.now().getTime());
+    take("a");
+    take("b");
+    release(ctx, "before");
+    expect(keyHeadroom(ctx.db, ws, "key_capped", ctx.now().getTime())).toMatchObject({ used: 2 * MILLI });
+    release(ctx, "a");
+    expect(keyHeadroom(ctx.db, ws, "key_capped", ctx.now().getTime())).toMatchObject({ used: 1 * MILLI });
+    // A cap reset to another refill starts a new count: an older use's release does not reduce it.
+    setKeyLimit(ctx.db, ws, "key_capped", 5 * MILLI, "never", ctx.now().getTime());
+    take("c");
+    release(ctx, "b");
+    expect(keyHeadroom(ctx.db, ws, "key_capped", ctx.now().getTime())).toMatchObject({ used: 1 * MILLI });
+    expectLedgerBalances(t.db);
   });
 });

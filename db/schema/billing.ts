@@ -60,6 +60,8 @@ export const creditGrants = sqliteTable(
   ],
 );
 
+export type HoldOutcome = { result: unknown } | { error: { code: string; message: string; details?: unknown } };
+
 export const HOLD_STATUSES = ["held", "settled", "released"] as const;
 
 export const creditHolds = sqliteTable(
@@ -71,11 +73,16 @@ export const creditHolds = sqliteTable(
     userId: text("user_id").notNull(),
     feature: text("feature").notNull(),
     amount: integer("amount").notNull(),
-    /** What the hold was for (user, feature, amount, key): a replay with other parameters is a 409. */
+    /** A hash of what the hold was for (user, feature, key, the request's parameters): a replay with other parameters is a 409. */
     fingerprint: text("fingerprint").notNull(),
     status: text("status", { enum: HOLD_STATUSES }).notNull(),
     lines: text("lines", { mode: "json" }).$type<{ grantId: string; amount: number }[]>().notNull(),
     keyId: text("key_id"),
+    /** What the hold counted against its key's credit cap, and in which cap period: a release gives back exactly that. */
+    keyCharge: integer("key_charge"),
+    keyPeriod: text("key_period"),
+    /** The first outcome (the result, or the error), which a replay of the request id answers. */
+    outcome: text("outcome", { mode: "json" }).$type<HoldOutcome>(),
     createdAt: integer("created_at").notNull(),
     timeoutAt: integer("timeout_at").notNull(),
     decidedAt: integer("decided_at"),

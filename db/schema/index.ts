@@ -11,3 +11,4 @@ export * from "./campaigns.ts";
 export * from "./billing.ts";
 export * from "./payments.ts";
 export * from "./referrals.ts";
+export * from "./songs.ts";

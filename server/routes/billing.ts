@@ -92,7 +92,7 @@ export function registerBilling(app: Router) {
     (c) => {
       const body = c.req.valid("json");
       const ctx = c.get("ctx");
-      const r = metered(ctx, "copy", { userId: body.userId, ...(body.requestId ? { requestId: body.requestId } : {}), keyId: c.get("auth").keyId }, () => generateCopy(ctx, body.copy));
+      const r = metered(ctx, "copy", { userId: body.userId, ...(body.requestId ? { requestId: body.requestId } : {}), keyId: c.get("auth").keyId, params: body.copy }, () => generateCopy(ctx, body.copy));
       return c.json({ hold: r.hold, replay: r.replay, ...(r.result ? { copy: r.result } : {}) }, 200);
     },
   );
