@@ -67,9 +67,9 @@ export class OperatorAgent {
   }
 
   /** The operator's decision on a pending approval; the paused run resumes from its checkpoint. */
-  async decide(ctx: Ctx, approvalId: string, d: Decision, onEvent?: (e: AgentEvent) => void): Promise<ChatResult> {
+  async decide(ctx: Ctx, approvalId: string, d: Decision, onEvent?: (e: AgentEvent) => void, mayRun?: (toolName: string) => boolean): Promise<ChatResult> {
     const status = d.decision === "approve" ? "approved" : d.decision === "edit" ? "edited" : "rejected";
-    const pending = claimApproval(ctx, approvalId, { status, args: d.input, message: d.message });
+    const pending = claimApproval(ctx, approvalId, { status, args: d.input, message: d.message }, mayRun);
     ownConversation(ctx, pending.conversationId);
     const decision =
       d.decision === "approve"

@@ -73,9 +73,17 @@ export function recordApproval(ctx: Ctx, conversationId: string, toolName: strin
 }
 
 /** The pending approval, claimed for a decision in one statement, so two decisions never both apply. */
-export function claimApproval(ctx: Ctx, id: string, decision: { status: "approved" | "edited" | "rejected"; args?: unknown; message?: string }) {
+export function claimApproval(
+  ctx: Ctx,
+  id: string,
+  decision: { status: "approved" | "edited" | "rejected"; args?: unknown; message?: string },
+  /** Whether the approver's key may run this tool itself: approving is running it. Anyone may reject. */
+  mayRun: (toolName: string) => boolean = () => true,
+) {
   const row = ctx.db.select().from(agentApprovals).where(and(eq(agentApprovals.id, id), eq(agentApprovals.workspaceId, ctx.workspaceId))).get();
   if (!row) throw notFound("approval", "审批不存在");
+  if (decision.status !== "rejected" && !mayRun(row.toolName))
+    throw new ApiError(ErrorCode.Forbidden, bi(`批准 ${row.toolName} 需要更高权限的密钥`, `approving ${row.toolName} needs a key that may run it (its scope)`));
   const claimed = ctx.db
     .update(agentApprovals)
     .set({ status: decision.status, decidedArgs: decision.args ?? null, message: decision.message ?? null, decidedAt: ctx.now().getTime() })

@@ -330,7 +330,10 @@ describe("billing tools through the agent", () => {
     expect(params.grant_credits).toMatchObject({ type: "object", properties: { userId: expect.any(Object), credits: expect.any(Object) } });
     expect(params.billing_overview).toMatchObject({ type: "object" });
 
-    const done = await call("POST", `/v1/agent/approvals/${r.body.pendingApproval.id}`, { decision: "approve" });
+    // The operator key that asked may not approve a grant: that needs admin, as the grants route does.
+    expect((await call("POST", `/v1/agent/approvals/${r.body.pendingApproval.id}`, { decision: "approve" })).status).toBe(403);
+    expect(await songCredits("zoe")).toEqual([]);
+    const done = await call("POST", `/v1/agent/approvals/${r.body.pendingApproval.id}`, { decision: "approve" }, admin);
     expect(done.status, JSON.stringify(done.body)).toBe(200);
     expect(done.body.reply).toBe("Granted 2 song credits.");
     expect(await songCredits("zoe")).toEqual([expect.objectContaining({ kind: "compensation", remaining: 2 })]);

@@ -20,6 +20,11 @@ describe("billing through the operator agent (offline model)", () => {
     expect(a).toMatchObject({ tool: "grant_credits", status: "pending", input: { userId: "u42", feature: "song", credits: 2 } });
     expect((await songs()).available).toBe(before.available);
 
+    // An operator key may ask and may reject, but approving a grant needs what the grants route needs: admin.
+    const operatorOnly = t.key("acme", ["operator"]);
+    const refused = await t.call("POST", `/v1/agent/approvals/${a.id}`, { key: operatorOnly, body: { decision: "approve" }, headers: JSON_ACCEPT });
+    expect(refused.status).toBe(403);
+    expect((await songs()).available).toBe(before.available);
     const done = await t.call("POST", `/v1/agent/approvals/${a.id}`, { key: k, body: { decision: "approve" }, headers: JSON_ACCEPT });
     expect(done.status).toBe(200);
     expect(done.body.toolCalls.find((c: any) => c.name === "grant_credits")?.status).toBe("ok");

@@ -1,3 +1,5 @@
+import { hasScope } from "../../tools/keys/index.ts";
+import { TOOLS } from "../../tools/registry.ts";
 import { createRoute, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
 import type { AgentEvent, OperatorAgent } from "../../agent/agent.ts";
@@ -86,7 +88,12 @@ export function registerAgent(app: Router, agent: OperatorAgent) {
       request: { params: Params, ...jsonBody(DecisionInput) },
       responses: { ...ok(ChatResultSchema, "The agent's answer after the decision"), ...errorResponses },
     }),
-    (c) => respond(c, (onEvent) => agent.decide(c.get("ctx"), c.req.valid("param").id, c.req.valid("json"), onEvent)) as never,
+    (c) => {
+      // Approving runs the tool: the approver's key needs the tool's own scope (grant_credits is admin).
+      const scopes = c.get("auth").scopes;
+      const mayRun = (name: string) => hasScope(scopes, TOOLS.find((t) => t.name === name)?.scope ?? "admin");
+      return respond(c, (onEvent) => agent.decide(c.get("ctx"), c.req.valid("param").id, c.req.valid("json"), onEvent, mayRun)) as never;
+    },
   );
   app.openapi(
     createRoute({ ...route("get", "/v1/agent/conversations", "Conversations / 会话列表"), responses: { ...ok(z.object({ conversations: z.array(z.record(z.string(), z.unknown())) }), "Newest first"), ...errorResponses } }),

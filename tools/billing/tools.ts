@@ -16,8 +16,8 @@ export const billingTools = [
   defineTool({
     name: "grant_credits",
     description:
-      "给单个用户发放补偿额度（需运营确认）：功能、额度（最多 3 位小数）、可选有效天数与原因；同一 requestId 只发放一次 / Grant one user compensation credits after the operator approves: feature, credits (up to 3 decimals), optional expiry in days, and the reason, recorded in the user's ledger. The same requestId grants once.",
-    scope: "operator",
+      "给单个用户发放补偿额度（需运营确认）：功能、额度（最多 3 位小数）、可选有效天数与原因；同一 requestId 只发放一次 / Grant one user compensation credits after the operator approves: feature, credits (up to 3 decimals), optional expiry in days, and the reason, recorded in the user's ledger. The same requestId grants once. Approving needs an admin key, as the grants route does.",
+    scope: "admin",
     sideEffect: "writes",
     input: GrantCreditsInput,
     output: CompensationGrant,
