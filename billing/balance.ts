@@ -17,8 +17,9 @@ export function balance(ctx: Ctx, userId: string) {
     const a = allowanceOf(catalog, plan, feature as Feature);
     const p = allowancePeriod(now, ws.timezone, a.every);
     const current = allowanceGrant(ctx.db, ws.id, userId, feature, p.key);
-    const allowance = current?.amount ?? a.amount;
-    const left = current ? current.remaining : a.amount;
+    // An upgrade raises the period's grant on the next spend; the balance shows the raise already.
+    const allowance = Math.max(current?.amount ?? 0, a.amount);
+    const left = current ? current.remaining + (allowance - current.amount) : a.amount;
     const others = spendable(ctx.db, ws.id, userId, feature, now).filter((g) => g.kind !== "monthly");
     return {
       feature,

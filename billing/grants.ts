@@ -117,3 +117,19 @@ export function spendable(db: Db, workspaceId: number, userId: string, feature: 
 export function hadOtherCredit(db: Db, workspaceId: number, userId: string, feature: string): boolean {
   return !!stmt(db, "SELECT 1 AS x FROM credit_grants WHERE workspace_id = ? AND user_id = ? AND feature = ? AND kind != 'monthly' LIMIT 1").get(workspaceId, userId, feature);
 }
+
+/**
+ * A membership refunded mid-period: the allowances it raised fall back to the free plan's. What is
+ * left above the free amount is voided (ledger `void`); what was already used stays used.
+ */
+export function lowerAllowancesToFree(db: Db, ws: Pick<WorkspaceRow, "id" | "timezone">, catalog: Catalog, userId: string, now: number) {
+  for (const feature of Object.keys(catalog.features) as Feature[]) {
+    const free = allowanceOf(catalog, "free", feature);
+    const g = allowanceGrant(db, ws.id, userId, feature, allowancePeriod(now, ws.timezone, free.every).key);
+    if (!g || g.amount <= free.amount) continue;
+    const take = Math.min(g.amount - free.amount, g.remaining);
+    stmt(db, "UPDATE credit_grants SET amount = ?, remaining = remaining - ? WHERE id = ?").run(free.amount, take, g.id);
+    if (take > 0) ledger(db, { workspaceId: ws.id, userId, feature, type: "void", amount: take, grantId: g.id, at: now });
+  }
+}
+

@@ -8,7 +8,7 @@ import type { Ctx } from "../tools/context.ts";
 import { UserId } from "../tools/events/schema.ts";
 import { getWorkspace } from "../tools/workspaces/index.ts";
 import { MILLI, getCatalog, type Catalog } from "./catalog.ts";
-import { addGrant, ledger } from "./grants.ts";
+import { addGrant, ledger, lowerAllowancesToFree } from "./grants.ts";
 import { enqueue } from "./outbound.ts";
 
 /** A provider's event, as signed and sent to POST /v1/webhooks/payments/{workspace}. */
@@ -140,7 +140,10 @@ function refunded(a: Apply): Decision {
   // The subscription ends now: planOf reads a paid-through time in the past as the free plan.
   const account = accountOf(db, ws.id, ev.data.userId);
   const ended = account?.planUntil != null && account.planUntil > now;
-  if (ended) db.update(billingAccounts).set({ planUntil: now, updatedAt: now }).where(and(eq(billingAccounts.workspaceId, ws.id), eq(billingAccounts.userId, ev.data.userId))).run();
+  if (ended) {
+    db.update(billingAccounts).set({ planUntil: now, updatedAt: now }).where(and(eq(billingAccounts.workspaceId, ws.id), eq(billingAccounts.userId, ev.data.userId))).run();
+    lowerAllowancesToFree(db, ws, a.catalog, ev.data.userId, now);
+  }
   return { result: { product: "subscription", refundedPaymentId: original.id, planEndedAt: ended ? localIso(now, ws.timezone) : null } };
 }
 

@@ -257,6 +257,22 @@ describe("subscription", () => {
     expect(rows(t.db, "SELECT subscribed_at FROM billing_accounts WHERE user_id = 'ann'")).toEqual([{ subscribed_at: START.getTime() }]);
   });
 
+  it("the balance shows an upgrade at once; a refunded membership takes back what it raised (the part not yet used)", async () => {
+    const t = await paid();
+    expect((await t.gen("ann", "u1")).status).toBe(200);
+    await t.hook(subscribe("evt_m1", 600));
+    // Before the next spend, the balance already shows the member's allowance.
+    expect((await t.feature("ann", "copy")).allowance).toMatchObject({ granted: 10, used: 1, left: 9 });
+    for (const id of ["u2", "u3"]) expect((await t.gen("ann", id)).status).toBe(200);
+    const refund = await t.hook(event("evt_m1r", "payment.refunded", { sku: "member_monthly", amount: 600, paymentId: "evt_m1" }));
+    expect(refund.status).toBe(200);
+    expect((await t.balance("ann")).plan).toBe("free");
+    // Three used of the free 3: nothing left, and the member's extra 7 is voided, not kept.
+    expect((await t.feature("ann", "copy")).allowance).toMatchObject({ granted: 3, used: 3, left: 0 });
+    expectEnvelope(await t.gen("ann", "u4"), 402, "payment_required");
+    expectLedgerBalances(t.db);
+  });
+
   it("a renewal extends a month at the full price and tells the app, signed the Standard Webhooks way", async () => {
     const t = await paid();
     const app = await receiver();
