@@ -8,16 +8,8 @@ import { DAY_MS, localIso } from "../lib/time.ts";
 import type { Ctx } from "../tools/context.ts";
 import { Id, UserId } from "../tools/events/schema.ts";
 import { getWorkspace } from "../tools/workspaces/index.ts";
-import { Catalog, FEATURES, MILLI, getCatalog } from "./catalog.ts";
+import { Catalog, Credits, FEATURES, MILLI, getCatalog } from "./catalog.ts";
 import { addGrant } from "./grants.ts";
-
-/** Credits as people write them: thousandths at most, the unit the ledger keeps (milli-credits). */
-export const Credits = (max: number) =>
-  z
-    .number()
-    .min(0)
-    .max(max)
-    .refine((n) => Math.abs(n * MILLI - Math.round(n * MILLI)) < 1e-6, "at most 3 decimals (credits are kept in thousandths)");
 
 // ---------------------------------------------------------------- the catalogue
 

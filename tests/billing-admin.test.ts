@@ -3,11 +3,12 @@
  * grants, usage per key/feature/local day, developer-key credit caps, billing_overview against a
  * scripted history, and grant_credits through the agent waiting for the operator's approval.
  */
+
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MILLI } from "../billing/catalog.ts";
+import { DEFAULT_CATALOG, MILLI } from "../billing/catalog.ts";
 import { addGrant, ledger } from "../billing/grants.ts";
 import { billingOverview } from "../billing/overview.ts";
 import { reserve, settle } from "../billing/holds.ts";
@@ -60,6 +61,16 @@ describe("PATCH /v1/billing/catalog", () => {
     expect(firstMonth.body.error.message).toContain("the first month (1000 fen) must cost less than pack pack_10 (1000 fen)");
 
     for (const bad of [{ bogus: 1 }, { currency: "USD" }, { features: { song: { cost: 0 } } }, { plans: { free: { monthly: { copy: 1.5 } } } }]) expectEnvelope(await patch(bad), 400, "validation_failed");
+    // One sku per product; thousandths at most; a feature renews monthly or daily, not both.
+    const twice = await patch({ packs: [{ sku: "p", feature: "song", credits: 1, price: 700 }, { sku: "p", feature: "copy", credits: 50, price: 700 }] });
+    expectEnvelope(twice, 400, "validation_failed");
+    expect(twice.body.error.message).toContain("sku p is used twice");
+    expectEnvelope(await patch({ packs: [{ sku: "member_monthly", feature: "song", credits: 1, price: 500 }] }), 400, "validation_failed");
+    expectEnvelope(await patch({ referral: { ...DEFAULT_CATALOG.referral, newUserCredits: 0.0004, existingUserCredits: 0 } }), 400, "validation_failed");
+    expectEnvelope(await patch({ features: { song: { cost: 1.0005 } } }), 400, "validation_failed");
+    const both = await patch({ plans: { free: { daily: { copy: 0 } } } });
+    expectEnvelope(both, 400, "validation_failed");
+    expect(both.body.error.message).toContain("copy has both a monthly and a daily allowance on the free plan");
     expectEnvelope(await patch([1, 2]), 400, "validation_failed");
     expectEnvelope(await patch({}), 400, "validation_failed");
     expectEnvelope(await patch({ plans: { free: { ["__proto__"]: { monthly: {} } } } }), 400, "validation_failed");

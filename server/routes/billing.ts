@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { CatalogPatch, CompensationGrant, CompensationInput, Credits, grantCompensation, patchCatalog } from "../../billing/admin.ts";
-import { Catalog, MILLI, getCatalog } from "../../billing/catalog.ts";
+import { CatalogPatch, CompensationGrant, CompensationInput, grantCompensation, patchCatalog } from "../../billing/admin.ts";
+import { Catalog, Credits, MILLI, getCatalog } from "../../billing/catalog.ts";
 import { balance, ledgerOf } from "../../billing/balance.ts";
 import { keyHeadroom, keyLimitOf, setKeyLimit } from "../../billing/keyLimits.ts";
 import { BillingOverview, OverviewInput, billingOverview } from "../../billing/overview.ts";
