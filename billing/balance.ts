@@ -4,7 +4,7 @@ import { localIso } from "../lib/time.ts";
 import type { Ctx } from "../tools/context.ts";
 import { getWorkspace } from "../tools/workspaces/index.ts";
 import { MILLI, getCatalog, type Feature } from "./catalog.ts";
-import { allowanceGrant, allowanceOf, allowancePeriod, planOf, spendable } from "./grants.ts";
+import { allowanceOf, allowancePeriod, currentAllowance, planOf, spendable } from "./grants.ts";
 import { holdView } from "./holds.ts";
 
 /** A user's balance per feature: this period's allowance (used, left, next reset), other grants, open holds. */
@@ -16,7 +16,7 @@ export function balance(ctx: Ctx, userId: string) {
   const features = Object.keys(catalog.features).map((feature) => {
     const a = allowanceOf(catalog, plan, feature as Feature);
     const p = allowancePeriod(now, ws.timezone, a.every);
-    const current = allowanceGrant(ctx.db, ws.id, userId, feature, p.key);
+    const current = currentAllowance(ctx.db, ws, userId, feature, a.every, now);
     // An upgrade raises the period's grant on the next spend; the balance shows the raise already.
     const allowance = Math.max(current?.amount ?? 0, a.amount);
     const left = current ? current.remaining + (allowance - current.amount) : a.amount;

@@ -50,6 +50,20 @@ const GRANT_COLUMNS =
 
 type LedgerRow = Omit<typeof creditLedger.$inferInsert, "seq">;
 
+/**
+ * This period's allowance grant: by its period key, or — after the workspace's timezone changed
+ * mid-period — the one still running under the old zone's key, so a zone change never grants twice.
+ */
+export function currentAllowance(db: Db, ws: Pick<WorkspaceRow, "id" | "timezone">, userId: string, feature: string, every: "monthly" | "daily", now: number): Grant | undefined {
+  return (
+    allowanceGrant(db, ws.id, userId, feature, allowancePeriod(now, ws.timezone, every).key) ??
+    (stmt(
+      db,
+      `SELECT ${GRANT_COLUMNS} FROM credit_grants WHERE workspace_id = ? AND user_id = ? AND feature = ? AND kind = 'monthly' AND source = ? AND effective_at <= ? AND expires_at > ? ORDER BY created_at DESC LIMIT 1`,
+    ).get(ws.id, userId, feature, every, now, now) as Grant | undefined)
+  );
+}
+
 /** One ledger entry; the ledger is append-only. */
 export function ledger(db: Db, row: LedgerRow) {
   stmt(db, "INSERT INTO credit_ledger (workspace_id, user_id, feature, type, amount, hold_id, grant_id, lines, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)").run(
@@ -90,7 +104,7 @@ export function ensureAllowance(db: Db, ws: Pick<WorkspaceRow, "id" | "timezone"
   const a = allowanceOf(catalog, planOf(db, ws.id, userId, now), feature);
   if (a.amount <= 0) return;
   const p = allowancePeriod(now, ws.timezone, a.every);
-  const exists = allowanceGrant(db, ws.id, userId, feature, p.key);
+  const exists = currentAllowance(db, ws, userId, feature, a.every, now);
   if (exists) {
     // An upgrade mid-period raises the allowance by the difference.
     if (exists.amount < a.amount) {
@@ -115,7 +129,11 @@ export function spendable(db: Db, workspaceId: number, userId: string, feature: 
 
 /** Whether the user ever had credit for the feature beyond the allowance (packs, referrals, compensation). */
 export function hadOtherCredit(db: Db, workspaceId: number, userId: string, feature: string): boolean {
-  return !!stmt(db, "SELECT 1 AS x FROM credit_grants WHERE workspace_id = ? AND user_id = ? AND feature = ? AND kind != 'monthly' LIMIT 1").get(workspaceId, userId, feature);
+  // A release's compensation only returns what the allowance lent: it is not credit of another kind.
+  return !!stmt(
+    db,
+    "SELECT 1 AS x FROM credit_grants WHERE workspace_id = ? AND user_id = ? AND feature = ? AND kind != 'monthly' AND (source IS NULL OR source NOT LIKE 'release:%') LIMIT 1",
+  ).get(workspaceId, userId, feature);
 }
 
 /**

@@ -9,7 +9,7 @@ import type { Ctx } from "../tools/context.ts";
 import { MILLI, getCatalog, type Catalog, type Feature } from "./catalog.ts";
 import { chargeKey, keyHeadroom, refundKey } from "./keyLimits.ts";
 import { referralCodeFor, referralPath } from "./referrals.ts";
-import { addGrant, allowanceOf, allowancePeriod, ensureAllowance, hadOtherCredit, ledger, spendable, type Line } from "./grants.ts";
+import { addGrant, allowanceOf, allowancePeriod, ensureAllowance, hadOtherCredit, ledger, planOf, spendable, type Line } from "./grants.ts";
 
 /** A release whose grant expired meanwhile gives the credit back for this long. */
 const COMPENSATION_MS = 7 * DAY_MS;
@@ -59,20 +59,26 @@ export function zoneOf(db: Db, workspaceId: number): Zone {
 type Refusal = { source: "monthly_allowance" | "credits" | "api_key_limit"; available: number; referralCode?: string; keyResetsAt?: number | null };
 
 /** Every way out of a 402, with the next reset in the workspace's local time. */
-function outOfCredits(ws: Zone, catalog: Catalog, feature: Feature, required: number, r: Refusal, now: number) {
+function outOfCredits(ctx: Ctx, ws: Zone, catalog: Catalog, userId: string, feature: Feature, required: number, r: Refusal, now: number) {
   if (r.source === "api_key_limit")
     return new ApiError(
       ErrorCode.PaymentRequired,
       bi("该 API 密钥本期的额度上限已用完：请联系开发者提高上限", `this API key's credit cap is used up for the period: the developer can raise it`),
       { limitSource: r.source, feature, required: required / MILLI, available: r.available / MILLI, currency: catalog.currency, nextResetAt: r.keyResetsAt == null ? null : localIso(r.keyResetsAt, ws.timezone), options: [] },
     );
-  const a = allowanceOf(catalog, "free", feature);
+  // The user's own plan's period, and the subscription as this user can buy it: a member is
+  // offered packs only; the first-month price only to someone who never subscribed.
+  const account = stmt(ctx.db, "SELECT subscribed_at AS subscribedAt FROM billing_accounts WHERE workspace_id = ? AND user_id = ?").get(ws.id, userId) as { subscribedAt: number | null } | undefined;
+  const plan = planOf(ctx.db, ws.id, userId, now);
+  const a = allowanceOf(catalog, plan, feature);
   const reset = allowancePeriod(now, ws.timezone, a.every).end;
   const short = required - r.available;
   const ref = catalog.referral;
   const options = [
     ...catalog.packs.filter((p) => p.feature === feature).map((p) => ({ type: "pack" as const, sku: p.sku, credits: p.credits, price: p.price })),
-    { type: "subscribe" as const, plan: catalog.subscription.plan, sku: catalog.subscription.sku, price: catalog.subscription.price, firstMonthPrice: catalog.subscription.firstMonthPrice },
+    ...(plan === "member"
+      ? []
+      : [{ type: "subscribe" as const, plan: catalog.subscription.plan, sku: catalog.subscription.sku, price: catalog.subscription.price, firstMonthPrice: account?.subscribedAt ? catalog.subscription.price : catalog.subscription.firstMonthPrice }]),
     ...(r.referralCode && ref.newUserCredits > 0
       ? [{
           type: "referral" as const,
@@ -158,7 +164,7 @@ export function reserve(ctx: Ctx, input: { holdId: string; userId: string; featu
     ledger(ctx.db, { workspaceId: ws.id, userId: input.userId, feature: input.feature, type: "hold", amount, holdId: input.holdId, lines, at: now });
     return { hold: holdView(row), replay: false };
   });
-  if ("refused" in outcome) throw outOfCredits(ws, catalog, input.feature, amount, outcome.refused, now);
+  if ("refused" in outcome) throw outOfCredits(ctx, ws, catalog, input.userId, input.feature, amount, outcome.refused, now);
   return outcome;
 }
 

@@ -59,10 +59,23 @@ export function dayToIso(day: number): string {
   return new Date(day * DAY_MS).toISOString().slice(0, 10);
 }
 
-/** The instant local midnight of `day` begins in `timeZone`. */
+/**
+ * The first instant of `day` in `timeZone`: local midnight, or, where summer time begins at
+ * midnight (Santiago, formerly São Paulo) and midnight never happens, the first local minute there is.
+ */
 export function dayStartMs(day: number, timeZone: string): number {
   const guess = day * DAY_MS;
-  return guess - tzOffsetMs(timeZone, guess - tzOffsetMs(timeZone, guess));
+  const start = guess - tzOffsetMs(timeZone, guess - tzOffsetMs(timeZone, guess));
+  if (dayNumber(start, timeZone) === day && dayNumber(start - 1, timeZone) === day - 1) return start;
+  // Search the few hours around the guess, by minutes (every zone's offset is whole minutes).
+  let lo = Math.floor((start - 3 * HOUR_MS) / 60_000);
+  let hi = Math.ceil((start + 3 * HOUR_MS) / 60_000);
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (dayNumber(mid * 60_000, timeZone) >= day) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo * 60_000;
 }
 
 const ISO_DATETIME =

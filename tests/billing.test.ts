@@ -2,7 +2,7 @@ import { serve } from "@hono/node-server";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_CATALOG, MILLI, type Catalog } from "../billing/catalog.ts";
-import { addGrant } from "../billing/grants.ts";
+import { addGrant, allowancePeriod } from "../billing/grants.ts";
 import { release, reserve, sweepHolds } from "../billing/holds.ts";
 import { keyHeadroom, setKeyLimit } from "../billing/keyLimits.ts";
 import { billingCatalogs } from "../db/schema/index.ts";
@@ -189,5 +189,30 @@ describe("metered generations: hold, settle, release", () => {
     release(ctx, "b");
     expect(keyHeadroom(ctx.db, ws, "key_capped", ctx.now().getTime())).toMatchObject({ used: 1 * MILLI });
     expectLedgerBalances(t.db);
+  });
+
+  it("a day that has no midnight (summer time starting at 00:00 in Santiago) still starts and ends where the local date changes", () => {
+    const at = Date.parse("2026-09-06T03:30:00Z"); // 23:30 on Sep 5 in Santiago; clocks then skip 00:00 → 01:00
+    const p = allowancePeriod(at, "America/Santiago", "daily");
+    expect(p.key).toBe("d:2026-09-05");
+    expect(p.end).toBe(Date.parse("2026-09-06T04:00:00Z")); // 01:00 local, the first minute of Sep 6
+    expect(p.end).toBeGreaterThan(at);
+    expect(allowancePeriod(p.end, "America/Santiago", "daily").key).toBe("d:2026-09-06");
+  });
+
+  it("a timezone change mid-month never grants the allowance twice; a member's 402 offers packs, not the subscription", async () => {
+    const t = billed(2, new Date("2026-12-01T02:00:00Z")); // Dec 1 10:00 in Shanghai, still Nov 30 in Los Angeles
+    t.db.$client.prepare("UPDATE workspaces SET timezone = 'America/Los_Angeles'").run();
+    expect((await t.gen("zed", "la")).status).toBe(200);
+    t.db.$client.prepare("UPDATE workspaces SET timezone = 'Asia/Shanghai'").run();
+    expect((await t.gen("zed", "sh")).status).toBe(200);
+    expectEnvelope(await t.gen("zed", "third"), 402, "payment_required");
+    expect(rows(t.db, "SELECT count(*) AS n FROM credit_grants WHERE kind = 'monthly'")).toEqual([{ n: 1 }]);
+
+    t.db.$client.prepare("INSERT INTO billing_accounts (workspace_id, user_id, plan, plan_until, subscribed_at, created_at, updated_at) VALUES (?, 'vip', 'member', NULL, 1, 0, 0)").run(t.ctx().workspaceId);
+    t.db.$client.prepare("UPDATE billing_catalogs SET catalog = json_set(catalog, '$.plans.member.monthly.copy', 0)").run();
+    const refused = await t.gen("vip", "m1");
+    expectEnvelope(refused, 402, "payment_required");
+    expect(refused.body.error.details.options.map((o: any) => o.type)).toEqual([]);
   });
 });
