@@ -38,11 +38,16 @@ export const PaymentOutcome = z
 export type PaymentOutcome = z.infer<typeof PaymentOutcome>;
 
 type EventRow = typeof paymentEvents.$inferSelect;
-type Rejection = { code: typeof ErrorCode.BadRequest | typeof ErrorCode.NotFound | typeof ErrorCode.Conflict; message: string };
+type Rejection = { code: typeof ErrorCode.BadRequest | typeof ErrorCode.NotFound | typeof ErrorCode.Conflict; message: string; retryable?: boolean };
 type Decision = { result: Record<string, unknown>; notify?: boolean } | { reject: Rejection };
 type Apply = { db: Db; ws: WorkspaceRow; catalog: Catalog; ev: PaymentEvent; now: number };
 
 const reject = (code: Rejection["code"], zh: string, en: string): Decision => ({ reject: { code, message: bi(zh, en) } });
+/**
+ * A refusal that only holds until another event arrives (a refund before its payment, a renewal
+ * before the first payment): not recorded, so the provider's retry can still be applied.
+ */
+const notYet = (code: Rejection["code"], zh: string, en: string): Decision => ({ reject: { code, message: bi(zh, en), retryable: true } });
 
 /** The instant one calendar month after `ms` on the workspace's wall clock; the 31st becomes the month's last day. */
 export function addMonth(ms: number, timeZone: string): number {
@@ -123,8 +128,8 @@ function refunded(a: Apply): Decision {
   const original = refundedPayment(a);
   if (!original)
     return ev.data.paymentId
-      ? reject(ErrorCode.NotFound, `没有可退款的支付 ${ev.data.paymentId}（该用户该商品）`, `no applied payment ${ev.data.paymentId} of ${ev.data.sku} by this user to refund`)
-      : reject(ErrorCode.NotFound, "该用户没有可退款的此商品支付", `no payment of ${ev.data.sku} by this user is left to refund`);
+      ? notYet(ErrorCode.NotFound, `没有可退款的支付 ${ev.data.paymentId}（该用户该商品）`, `no applied payment ${ev.data.paymentId} of ${ev.data.sku} by this user to refund`)
+      : notYet(ErrorCode.NotFound, "该用户没有可退款的此商品支付", `no payment of ${ev.data.sku} by this user is left to refund`);
   const prior = refundOf(db, ws.id, original.id);
   if (prior) return reject(ErrorCode.Conflict, `支付 ${original.id} 已退款`, `payment ${original.id} was already refunded by event ${prior.id}`);
   if (ev.data.currency !== original.currency) return reject(ErrorCode.BadRequest, `币种应为 ${original.currency}`, `currency ${ev.data.currency} is not the refunded payment's ${original.currency}`);
@@ -150,7 +155,7 @@ function refunded(a: Apply): Decision {
 function renewed(a: Apply): Decision {
   const { db, ws, catalog, ev } = a;
   if (!accountOf(db, ws.id, ev.data.userId)?.subscribedAt)
-    return reject(ErrorCode.Conflict, "该用户尚未订阅：首次付款应为 payment.succeeded", "this user has no subscription to renew: the first payment comes as payment.succeeded");
+    return notYet(ErrorCode.Conflict, "该用户尚未订阅：首次付款应为 payment.succeeded", "this user has no subscription to renew: the first payment comes as payment.succeeded");
   if (ev.data.amount !== catalog.subscription.price) return wrongAmount(ev, catalog.subscription.price, "续费月费", "a month's price");
   return { result: { product: "subscription", ...extendPlan(a) }, notify: true };
 }
@@ -159,7 +164,7 @@ function cancelled({ db, ws, ev, now }: Apply): Decision {
   if (ev.data.amount !== 0) return reject(ErrorCode.BadRequest, "取消订阅的金额应为 0", `a cancellation carries amount 0, not ${ev.data.amount}`);
   const account = accountOf(db, ws.id, ev.data.userId);
   if (!account || account.plan !== "member" || account.planUntil === null || account.planUntil <= now)
-    return reject(ErrorCode.Conflict, "该用户没有进行中的订阅", "this user has no running subscription to cancel");
+    return notYet(ErrorCode.Conflict, "该用户没有进行中的订阅", "this user has no running subscription to cancel");
   if (account.cancelledAt !== null) return reject(ErrorCode.Conflict, "该订阅已取消", "this subscription is already cancelled");
   db.update(billingAccounts).set({ cancelledAt: now, updatedAt: now }).where(and(eq(billingAccounts.workspaceId, ws.id), eq(billingAccounts.userId, ev.data.userId))).run();
   // Nothing is taken back: the paid month runs out, then the account is free again.
@@ -211,6 +216,7 @@ export function applyPaymentEvent(ctx: Ctx, ev: PaymentEvent): { outcome: Paymen
       return { row: prior, replay: true, notified: false };
     }
     const d = decide({ db: ctx.db, ws, catalog, ev, now });
+    if ("reject" in d && d.reject.retryable) throw new ApiError(d.reject.code, d.reject.message, { eventId: ev.id, type: ev.type, status: "not_applied_yet", retryable: true });
     const echo = ev.data.paymentId ? { paymentId: ev.data.paymentId } : {};
     let notified = false;
     if ("result" in d && d.notify) {
@@ -226,7 +232,7 @@ export function applyPaymentEvent(ctx: Ctx, ev: PaymentEvent): { outcome: Paymen
       amount: ev.data.amount,
       currency: ev.data.currency,
       status: "result" in d ? "applied" : "rejected",
-      result: "result" in d ? { ...echo, ...d.result } : { ...echo, error: d.reject },
+      result: "result" in d ? { ...echo, ...d.result } : { ...echo, error: { code: d.reject.code, message: d.reject.message } },
       receivedAt: now,
     };
     ctx.db.insert(paymentEvents).values(row).run();

@@ -50,6 +50,8 @@ export type Services = {
    * registered, so each app's OpenAPI document describes the whole API.
    */
   role?: "all" | "directory" | "workspace";
+  /** Development pages such as /dev/test-payment (default on; `FLYWHEEL_DEV_PAGES=off` in production, `DEV_PAGES=on` to have them on Workers). */
+  devPages?: boolean;
 };
 
 const noRoute = (method: string, path: string) => new ApiError(ErrorCode.NotFound, bi("路径不存在", `no route ${method} ${path}`));
@@ -92,7 +94,7 @@ export function createApp(services: Services) {
   registerCopy(app);
   registerCampaigns(app);
   registerBilling(app);
-  registerPayments(app);
+  registerPayments(app, { devPages: services.devPages ?? true });
   registerReferrals(app);
   return app;
 }

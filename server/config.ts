@@ -13,6 +13,8 @@ export const Config = z.object({
   LLM_API_KEY: z.string().optional(),
   LLM_MODEL: z.string().optional(),
   SIGNING_KEY: z.string().optional(),
+  /** Development pages (/dev/test-payment, which signs test payment events): turn off in production. */
+  FLYWHEEL_DEV_PAGES: z.enum(["on", "off"]).default("on"),
   /** Enables POST /admin/workspaces (create a workspace and its first key over HTTP). */
   ADMIN_TOKEN: z.string().min(16).optional(),
 });

@@ -24,7 +24,7 @@ async function main() {
   const db = openDb(config.DATABASE_PATH);
   const status: Record<string, unknown> = { demo: config.FLYWHEEL_DEMO === "on" ? "pending" : "off" };
   const llm = llmFromEnv(config);
-  const app = createApp({ db, log, prompts: repoPrompts, status: () => ({ ...status }), docsAssets: nodeDocsAssets, adminToken: config.ADMIN_TOKEN, llm });
+  const app = createApp({ db, log, prompts: repoPrompts, status: () => ({ ...status }), docsAssets: nodeDocsAssets, adminToken: config.ADMIN_TOKEN, llm, devPages: config.FLYWHEEL_DEV_PAGES === "on" });
   const now = new Date();
   const ws = ensureWorkspace(db, config.FLYWHEEL_DEMO_WORKSPACE, now);
   db.$client

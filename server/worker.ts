@@ -31,6 +31,8 @@ type Env = {
   LLM_BASE_URL?: string;
   LLM_API_KEY?: string;
   LLM_MODEL?: string;
+  /** "on" serves the development pages (/dev/test-payment); off by default, as a deployment is production. */
+  DEV_PAGES?: string;
   /** How often a workspace object's alarm runs the scheduled recompute (default ten minutes). */
   RECOMPUTE_EVERY_MS?: string;
 };
@@ -68,7 +70,7 @@ abstract class SqlObject extends DurableObject<Env> {
     this.log = logger(env);
     void ctx.blockConcurrencyWhile(async () => {
       this.db = await openDurableDb(ctx.storage, MIGRATIONS);
-      this.app = createApp({ db: this.db, log: this.log, prompts, llm: llmFromEnv(env), docsAssets: assetsFrom(env), ...this.services() });
+      this.app = createApp({ db: this.db, log: this.log, prompts, llm: llmFromEnv(env), docsAssets: assetsFrom(env), devPages: env.DEV_PAGES === "on", ...this.services() });
     });
   }
 

@@ -8,6 +8,8 @@ import { MAX_ATTEMPTS, deliverDue } from "../billing/outbound.ts";
 import { billingCatalogs } from "../db/schema/index.ts";
 import { scheduledTick } from "../server/schedule.ts";
 import { TEST_PAYMENT_PAGE } from "../server/pages/testPayment.ts";
+import { createApp } from "../server/app.ts";
+import { repoPrompts } from "../lib/promptFiles.ts";
 import { expectEnvelope, rows, setup } from "./helpers.ts";
 
 const START = new Date("2026-11-24T12:00:00Z"); // 20:00 in Asia/Shanghai
@@ -257,6 +259,21 @@ describe("subscription", () => {
     expect(rows(t.db, "SELECT subscribed_at FROM billing_accounts WHERE user_id = 'ann'")).toEqual([{ subscribed_at: START.getTime() }]);
   });
 
+  it("a refund that arrives before its payment is not recorded: the provider's retry applies once the payment is in", async () => {
+    const t = await paid();
+    const early = event("evt_r_early", "payment.refunded", { sku: "pack_10", amount: 1200, paymentId: "evt_late_pay" });
+    expectEnvelope(await t.hook(early), 404, "not_found");
+    expect(rows(t.db, "SELECT count(*) AS n FROM payment_events")).toEqual([{ n: 0 }]);
+    expect((await t.hook(buyPack("evt_late_pay"))).status).toBe(200);
+    const retried = await t.hook(early);
+    expect(retried.status, JSON.stringify(retried.body)).toBe(200);
+    expect(retried.body.result).toMatchObject({ product: "pack", voidedCredits: 10 });
+    // A renewal before any subscription, likewise.
+    expectEnvelope(await t.hook(subscribe("evt_renew_early", 1800, "subscription.renewed")), 409, "conflict");
+    expect(rows(t.db, "SELECT id FROM payment_events WHERE id = 'evt_renew_early'")).toEqual([]);
+    expectLedgerBalances(t.db);
+  });
+
   it("the balance shows an upgrade at once; a refunded membership takes back what it raised (the part not yet used)", async () => {
     const t = await paid();
     expect((await t.gen("ann", "u1")).status).toBe(200);
@@ -411,6 +428,9 @@ describe("outbound credits.low, the hold sweep and the test page", () => {
     const html = await page.text();
     expect(html).toBe(TEST_PAYMENT_PAGE);
     expect(html.indexOf("测试支付")).toBeLessThan(html.indexOf("Test payment"));
+    // A production app (FLYWHEEL_DEV_PAGES=off; Workers unless DEV_PAGES=on) does not serve it.
+    const production = createApp({ db: t.db, prompts: repoPrompts, devPages: false });
+    expect((await production.request("/dev/test-payment")).status).toBe(404);
     // The page's own signing function, run here: the browser and the server agree on the scheme.
     const src = /async function hmacHex\(secret, text\) \{[\s\S]*?\n\}/.exec(html)![0];
     const pageHmac = new Function(`${src}; return hmacHex;`)() as (secret: string, text: string) => Promise<string>;

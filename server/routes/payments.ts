@@ -46,7 +46,7 @@ const signed: MiddlewareHandler<AppEnv> = async (c, next) => {
 const WorkspaceParam = z.object({ workspace: z.string().meta({ description: "The workspace's numeric id. 工作区编号" }) });
 const SignatureHeader = z.object({ [SIGNATURE_HEADER]: z.string().meta({ description: "t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\">[,v1=…]. 签名" }) });
 
-export function registerPayments(app: Router) {
+export function registerPayments(app: Router, opts: { devPages: boolean }) {
   const admin = routesFor("billing", "admin");
 
   app.openapi(
@@ -112,8 +112,9 @@ export function registerPayments(app: Router) {
     },
   );
 
-  // Not in the API document: a page for people, not an endpoint for programs.
-  app.get("/dev/test-payment", (c) => {
+  // Not in the API document: a page for people, not an endpoint for programs; development only.
+  if (opts.devPages)
+    app.get("/dev/test-payment", (c) => {
     c.header("cache-control", "no-store");
     c.header("x-frame-options", "DENY");
     return c.html(TEST_PAYMENT_PAGE);
