@@ -17,7 +17,7 @@ const CreditRow = z.object({
   spent: z.number().meta({ description: "Credits of this kind settled by uses decided in the window. 消耗" }),
   released: z.number().meta({ description: "Credits of this kind held and given back (failed or timed-out uses). 退回" }),
   voided: z.number().meta({ description: "Credits voided (refunds, voided referral helps). 作废" }),
-  expired: z.number().meta({ description: "Credits recorded as expired unspent. 过期" }),
+  expired: z.number().meta({ description: "Credits left unspent when their grant expired in the window. 过期未用" }),
 });
 
 export const BillingOverview = z.object({
@@ -80,6 +80,15 @@ export function billingOverview(ctx: Ctx, input: z.infer<typeof OverviewInput>):
       GROUP BY 1, 2, 3`,
   ).all(...w) as { kind: string | null; feature: string; type: "grant" | "void" | "expire"; amount: number }[];
   for (const x of ledgerByKind) row(x.kind, x.feature)[x.type === "grant" ? "granted" : x.type === "void" ? "voided" : "expired"] += x.amount ?? 0;
+  // Expiry writes nothing (a grant just stops being spendable at expires_at), so what expired unspent
+  // is read from the grants: left over at an expiry inside the window that has already passed.
+  const expired = stmt(
+    ctx.db,
+    `SELECT kind, feature, sum(remaining) AS amount FROM credit_grants
+      WHERE workspace_id = ? AND expires_at >= ? AND expires_at < ? AND expires_at <= ? AND voided_at IS NULL AND remaining > 0
+      GROUP BY 1, 2`,
+  ).all(...w, ctx.now().getTime()) as { kind: string; feature: string; amount: number }[];
+  for (const x of expired) row(x.kind, x.feature).expired += x.amount;
   const decided = stmt(
     ctx.db,
     `SELECT g.kind AS kind, h.feature AS feature, h.status AS status, sum(json_extract(l.value, '$.amount')) AS amount

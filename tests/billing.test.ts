@@ -8,6 +8,7 @@ import { keyHeadroom, setKeyLimit } from "../billing/keyLimits.ts";
 import { billingCatalogs } from "../db/schema/index.ts";
 import { expectEnvelope, rows, setup } from "./helpers.ts";
 
+const DAY = 86_400_000;
 const COPY = { channel: "push", theme: "promotion" };
 const catalogWith = (copy: number, extra: Partial<Catalog> = {}): Catalog => ({
   ...DEFAULT_CATALOG,
@@ -214,5 +215,15 @@ describe("metered generations: hold, settle, release", () => {
     const refused = await t.gen("vip", "m1");
     expectEnvelope(refused, 402, "payment_required");
     expect(refused.body.error.details.options.map((o: any) => o.type)).toEqual([]);
+  });
+
+  it("the overview counts credit left unspent when its grant expired in the window", async () => {
+    const t = billed(0);
+    const ctx = t.ctx();
+    const now = ctx.now().getTime();
+    addGrant(ctx.db, { workspaceId: ctx.workspaceId, userId: "exp", feature: "copy", kind: "compensation", category: "promotional", amount: 2 * MILLI, effectiveAt: now - 5 * DAY, expiresAt: now - DAY }, now - 5 * DAY);
+    addGrant(ctx.db, { workspaceId: ctx.workspaceId, userId: "exp", feature: "copy", kind: "compensation", category: "promotional", amount: 1 * MILLI, effectiveAt: now - DAY, expiresAt: now + DAY }, now - DAY);
+    const o = (await t.call("GET", "/v1/billing/overview", { key: t.key })).body;
+    expect(o.creditTotals).toMatchObject({ granted: 3, expired: 2 });
   });
 });
