@@ -23,6 +23,7 @@ import { registerCampaigns } from "./routes/campaigns.ts";
 import { registerBilling } from "./routes/billing.ts";
 import { registerPayments } from "./routes/payments.ts";
 import { registerReferrals } from "./routes/referrals.ts";
+import { registerEndUsers } from "./routes/endUsers.ts";
 import { registerTracking } from "./routes/tracking.ts";
 import { registerSegments } from "./routes/segments.ts";
 import { registerUsers } from "./routes/users.ts";
@@ -56,8 +57,11 @@ export type Services = {
 
 const noRoute = (method: string, path: string) => new ApiError(ErrorCode.NotFound, bi("路径不存在", `no route ${method} ${path}`));
 
-/** The API key routes: served by the directory on Workers, by the one app on Node. */
-export const isKeysPath = (path: string) => path === "/v1/keys" || path.startsWith("/v1/keys/");
+/**
+ * The routes of the deployment's directory (API keys, and minting end-user tokens, whose key lives
+ * beside them): served by the Directory object on Workers, by the one app on Node.
+ */
+export const isDirectoryPath = (path: string) => path === "/v1/keys" || path.startsWith("/v1/keys/") || /^\/v1\/end-users\/[^/]+\/tokens\/?$/.test(path);
 
 /** The whole HTTP API over the given services; tests pass an in-memory database and a fixed clock. */
 export function createApp(services: Services) {
@@ -79,7 +83,7 @@ export function createApp(services: Services) {
   const role = services.role ?? "all";
   if (role !== "all")
     app.use("/v1/*", async (c, next) => {
-      if (isKeysPath(c.req.path) !== (role === "directory")) throw noRoute(c.req.method, c.req.path);
+      if (isDirectoryPath(c.req.path) !== (role === "directory")) throw noRoute(c.req.method, c.req.path);
       await next();
     });
   registerEvents(app);
@@ -96,6 +100,7 @@ export function createApp(services: Services) {
   registerBilling(app);
   registerPayments(app, { devPages: services.devPages ?? true });
   registerReferrals(app);
+  registerEndUsers(app);
   return app;
 }
 

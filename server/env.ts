@@ -2,7 +2,7 @@ import type { Scope } from "../db/schema/index.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Ctx } from "../tools/context.ts";
 
-export type Auth = { keyId: string; workspaceId: number; scopes: Scope[] };
+export type Auth = { keyId: string; workspaceId: number; scopes: Scope[]; endUserId?: string };
 
 /** Hono's per-request variables. */
 export type AppEnv = {

@@ -25,13 +25,15 @@ export const jsonBody = <T>(schema: T, description?: string) => ({
  * it requires. Spread into createRoute with the request and responses.
  */
 export const routesFor =
-  (tag: string, scope: Scope) =>
+  (tag: string, scope: Scope, opts: { endUsers?: boolean } = {}) =>
   <M extends "get" | "post" | "patch" | "delete", P extends string>(method: M, path: P, summary: string, more: { description?: string; tags?: string[] } = {}) => ({
     method,
     path,
     summary,
-    ...(more.description ? { description: more.description } : {}),
+    ...(more.description || opts.endUsers
+      ? { description: [more.description, opts.endUsers ? "Also takes an end-user token, for its own user only. 也接受终端用户令牌（仅限本人）。" : ""].filter(Boolean).join("\n\n") }
+      : {}),
     tags: more.tags ?? [tag],
     security: bearerSecurity,
-    middleware: [requireScope(scope)],
+    middleware: [requireScope(scope, opts)],
   });

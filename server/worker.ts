@@ -12,7 +12,7 @@ import { PROMPT_FILES } from "../generated/prompts.ts";
 import { createLogger, type LogLevel, type Logger } from "../lib/log.ts";
 import { bundledPrompts } from "../lib/prompts.ts";
 import { adoptWorkspace, getWorkspace } from "../tools/workspaces/index.ts";
-import { createApp, isKeysPath, type App, type Services } from "./app.ts";
+import { createApp, isDirectoryPath, type App, type Services } from "./app.ts";
 import { keyFromHeader, keysTableResolver, type KeyGrant } from "./middleware/auth.ts";
 import { publicWorkspaceOf } from "./middleware/publicWorkspace.ts";
 import { CHECK_EVERY_MS, scheduledTick } from "./schedule.ts";
@@ -96,9 +96,10 @@ export class Directory extends SqlObject {
   }
 
   /** RPC from the Worker: what a key grants, with its workspace's record; null for an unknown or revoked key. */
-  grant(secret: string): Grant | null {
+  async grant(secret: string): Promise<Grant | null> {
     this.resolve ??= keysTableResolver(this.db, () => new Date());
-    const g = this.resolve(secret);
+    // End-user tokens are checked here too: the token key, like the API keys, lives in the directory.
+    const g = await this.resolve(secret);
     if (!g) return null;
     const ws = getWorkspace(this.db, g.workspaceId);
     return { ...g, workspace: { id: ws.id, name: ws.name, timezone: ws.timezone, createdAt: ws.createdAt } };
@@ -164,7 +165,7 @@ export default {
       headers.set(WORKSPACE_HEADER, JSON.stringify(ws));
       return env.WORKSPACE.get(env.WORKSPACE.idFromName(`workspace:${ws.id}`)).fetch(new Request(request, { headers }));
     }
-    const own = path.startsWith("/v1/") && !isKeysPath(path);
+    const own = path.startsWith("/v1/") && !isDirectoryPath(path);
     const secret = own ? keyFromHeader(headers.get("authorization") ?? undefined) : undefined;
     const grant = secret ? await directory.grant(secret) : null;
     // No grant: the directory's app answers, with the same 401 envelope as on Node.

@@ -6,6 +6,7 @@ import type { Logger } from "../../lib/log.ts";
 import { findActiveKey, hasScope, touchKey } from "../../tools/keys/index.ts";
 import type { AppEnv } from "../env.ts";
 import { RateLimiter } from "./rateLimit.ts";
+import { looksLikeEndUserToken, verifyEndUserToken } from "../../tools/endUsers/tokens.ts";
 import type { Prompts } from "../../lib/prompts.ts";
 
 /** The key from `Authorization: Bearer <key>` or Basic with the key as user name (Segment's write key). */
@@ -23,14 +24,26 @@ export function keyFromHeader(header: string | undefined): string | undefined {
 
 const TOUCH_EVERY_MS = 60_000;
 
-/** What a request's key grants: resolved from the keys table, or (inside a Durable Object) forwarded by the Worker. */
-export type KeyGrant = { keyId: string; workspaceId: number; scopes: Scope[]; rateLimit: number; burst: number };
+/**
+ * What a request's credential grants: resolved from the keys table or an end-user token, or (inside
+ * a Durable Object) forwarded by the Worker. An end-user token has no scopes and `endUserId` set:
+ * it reaches only the routes that take end users, for that user only.
+ */
+export type KeyGrant = { keyId: string; workspaceId: number; scopes: Scope[]; rateLimit: number; burst: number; endUserId?: string };
 export type KeyResolver = (secret: string, request: Request) => KeyGrant | undefined | Promise<KeyGrant | undefined>;
 
-/** The keys table: a new key works at once, a revoked one stops at once; last use is noted once a minute. */
-export function keysTableResolver(db: Db, now: () => Date): (secret: string) => KeyGrant | undefined {
+/** A device's own rate: enough for an app, far below a backend key's. */
+const END_USER_RATE = { rateLimit: 20, burst: 60 };
+
+/**
+ * API keys from the keys table (a new key works at once, a revoked one stops at once; last use is
+ * noted once a minute) and end-user tokens checked against the deployment's token key.
+ */
+export function keysTableResolver(db: Db, now: () => Date): (secret: string) => KeyGrant | undefined | Promise<KeyGrant | undefined> {
   const touched = new Map<string, number>();
   return (secret) => {
+    if (looksLikeEndUserToken(secret))
+      return verifyEndUserToken(db, secret, now()).then((t) => t && { keyId: `eut:${t.userId}`, workspaceId: t.workspaceId, scopes: [], ...END_USER_RATE, endUserId: t.userId });
     const key = findActiveKey(db, secret);
     if (!key) return undefined;
     const at = now().getTime();
@@ -58,16 +71,33 @@ export function authenticate(deps: { db: Db; now: () => Date; log: Logger; promp
       throw new ApiError(ErrorCode.RateLimited, bi("请求过于频繁", `rate limit of ${key.rateLimit}/s exceeded`), undefined, {
         "Retry-After": String(Math.max(1, Math.ceil(wait / 1000))),
       });
-    c.set("auth", { keyId: key.keyId, workspaceId: key.workspaceId, scopes: key.scopes });
+    c.set("auth", { keyId: key.keyId, workspaceId: key.workspaceId, scopes: key.scopes, ...(key.endUserId ? { endUserId: key.endUserId } : {}) });
     c.set("ctx", { db: deps.db, workspaceId: key.workspaceId, now: deps.now, log: c.get("log"), prompts: deps.prompts });
     await next();
   };
 }
 
-export function requireScope(scope: Scope): MiddlewareHandler<AppEnv> {
+/** `endUsers`: the route also takes end-user tokens (which then act for their own user only: see actingUser). */
+export function requireScope(scope: Scope, opts: { endUsers?: boolean } = {}): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (!hasScope(c.get("auth").scopes, scope))
+    const auth = c.get("auth");
+    if (auth.endUserId) {
+      if (!opts.endUsers) throw new ApiError(ErrorCode.Forbidden, bi("终端用户令牌不能调用此接口", "an end-user token cannot call this route: it is for songs, chat, balances and referrals"));
+      return next();
+    }
+    if (!hasScope(auth.scopes, scope))
       throw new ApiError(ErrorCode.Forbidden, bi(`密钥缺少 ${scope} 权限`, `this key lacks the '${scope}' scope`));
     await next();
   };
 }
+
+/**
+ * The user a request acts for: an end-user token's own user (naming anyone else is a 403), or the
+ * user a key names.
+ */
+export function actingUser(auth: { endUserId?: string }, named: string): string {
+  if (auth.endUserId && auth.endUserId !== named)
+    throw new ApiError(ErrorCode.Forbidden, bi("终端用户令牌只能操作本人的数据", "an end-user token acts for its own user only"));
+  return named;
+}
+

@@ -16,6 +16,7 @@ import { CopyInput, CopyResult } from "../../tools/copy/schema.ts";
 import { UserId } from "../../tools/events/schema.ts";
 import { errorResponses } from "../errors.ts";
 import { bearerSecurity, jsonBody, ok, routesFor, type Router } from "../openapi.ts";
+import { actingUser } from "../middleware/auth.ts";
 
 const Json = z.record(z.string(), z.unknown());
 const UserParams = z.object({ userId: UserId });
@@ -51,6 +52,7 @@ function keyLimitView(ctx: Ctx, keyId: string): z.infer<typeof KeyLimitView> {
 
 export function registerBilling(app: Router) {
   const route = routesFor("billing", "generate");
+  const ownRoute = routesFor("billing", "generate", { endUsers: true });
   const admin = routesFor("billing", "admin");
   const operator = routesFor("billing", "operator");
   app.openapi(
@@ -67,19 +69,19 @@ export function registerBilling(app: Router) {
   );
   app.openapi(
     createRoute({
-      ...route("get", "/v1/billing/users/{userId}/balance", "A user's allowance and credits / 用户额度"),
+      ...ownRoute("get", "/v1/billing/users/{userId}/balance", "A user's allowance and credits / 用户额度"),
       request: { params: UserParams },
       responses: { ...ok(Json, "Per feature: this period's allowance (used, left, next reset in local time), other credits; open holds"), ...errorResponses },
     }),
-    (c) => c.json(balance(c.get("ctx"), c.req.valid("param").userId), 200),
+    (c) => c.json(balance(c.get("ctx"), actingUser(c.get("auth"), c.req.valid("param").userId)), 200),
   );
   app.openapi(
     createRoute({
-      ...route("get", "/v1/billing/users/{userId}/ledger", "A user's credit ledger / 额度流水"),
+      ...ownRoute("get", "/v1/billing/users/{userId}/ledger", "A user's credit ledger / 额度流水"),
       request: { params: UserParams },
       responses: { ...ok(z.object({ entries: z.array(Json) }), "Grants, holds, settles, releases, newest first"), ...errorResponses },
     }),
-    (c) => c.json({ entries: ledgerOf(c.get("ctx"), c.req.valid("param").userId) }, 200),
+    (c) => c.json({ entries: ledgerOf(c.get("ctx"), actingUser(c.get("auth"), c.req.valid("param").userId)) }, 200),
   );
   app.openapi(
     createRoute({

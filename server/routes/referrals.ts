@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { CreateReferralInput, HelpInput, ReferralCode, createReferral, help, progress, voidHelp } from "../../billing/referrals.ts";
 import { errorResponses } from "../errors.ts";
 import { jsonBody, ok, routesFor, type Router } from "../openapi.ts";
+import { actingUser } from "../middleware/auth.ts";
 
 const CodeParams = z.object({ code: ReferralCode });
 const HelpParams = z.object({ code: ReferralCode, helpId: z.string().min(1).max(64).meta({ description: "The help's id. 助力记录ID" }) });
@@ -61,7 +62,7 @@ const REFUSALS =
   "Refusals carry `details.reason`: 404 `unknown_code`, `unknown_helper` (a helper must be a user of the workspace); 400 `self_help`; 409 `already_helped`, `device_already_helped`, `loop` (the inviter helped this helper within loopDays; `details.allowedFrom`); 429 `inviter_daily_cap`, `helper_daily_cap` (local day; Retry-After to local midnight).";
 
 export function registerReferrals(app: Router) {
-  const route = routesFor("referrals", "generate");
+  const route = routesFor("referrals", "generate", { endUsers: true });
   app.openapi(
     createRoute({
       ...route("post", "/v1/referrals", "A user's referral link / 生成助力链接", {
@@ -70,7 +71,10 @@ export function registerReferrals(app: Router) {
       request: jsonBody(CreateReferralInput),
       responses: { ...ok(Progress, "The link and its progress / 链接与进度"), ...errorResponses },
     }),
-    (c) => c.json(createReferral(c.get("ctx"), c.req.valid("json")), 200),
+    (c) => {
+      const body = c.req.valid("json");
+      return c.json(createReferral(c.get("ctx"), { ...body, userId: actingUser(c.get("auth"), body.userId) }), 200);
+    },
   );
   app.openapi(
     createRoute({
@@ -80,7 +84,11 @@ export function registerReferrals(app: Router) {
       request: { params: CodeParams, ...jsonBody(HelpInput) },
       responses: { ...ok(HelpView, "The help and the credit it earned / 助力结果"), ...errorResponses },
     }),
-    (c) => c.json(help(c.get("ctx"), c.req.valid("param").code, c.req.valid("json")), 200),
+    (c) => {
+      // With an end-user token, the helper is the token's own user.
+      const body = c.req.valid("json");
+      return c.json(help(c.get("ctx"), c.req.valid("param").code, { ...body, helperId: actingUser(c.get("auth"), body.helperId) }), 200);
+    },
   );
   app.openapi(
     createRoute({
