@@ -342,4 +342,21 @@ describe("the same API on Node and on Workers (Durable Objects)", () => {
       await new Promise((r) => receiver.close(r));
     }
   });
+
+  it("end-user tokens: minted by a generate key, they read their own user's balance and nothing else", async () => {
+    const out = await each(async ({ rt, key, otherKey }) => {
+      const mint = await http(rt, "POST", "/v1/end-users/eu-1/tokens", { key, body: { ttlSeconds: 300 } });
+      const token = mint.body.token as string;
+      const own = await http(rt, "GET", "/v1/billing/users/eu-1/balance", { key: token });
+      const someoneElse = await http(rt, "GET", "/v1/billing/users/eu-2/balance", { key: token });
+      const events = await http(rt, "POST", "/v1/events", { key: token, body: { events: [] } });
+      const tampered = await http(rt, "GET", "/v1/billing/users/eu-1/balance", { key: token.slice(0, -4) + "AAAA" });
+      // The other workspace's token for the same user id sees that workspace's (empty) ledger.
+      const other = (await http(rt, "POST", "/v1/end-users/eu-1/tokens", { key: otherKey, body: {} })).body.token as string;
+      const otherLedger = await http(rt, "GET", "/v1/billing/users/eu-1/ledger", { key: other });
+      return { mint: mint.status, own: [own.status, own.body.userId], someoneElse: someoneElse.status, events: events.status, tampered: tampered.status, otherLedger: [otherLedger.status, otherLedger.body.entries] };
+    });
+    for (const o of out) expect(o).toEqual({ mint: 200, own: [200, "eu-1"], someoneElse: 403, events: 403, tampered: 401, otherLedger: [200, []] });
+  });
 });
+
