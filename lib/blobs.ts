@@ -11,7 +11,8 @@ export interface BlobStore {
 
 /** Keys are made by the product, never taken from a request: this guards against a bug, not a caller. */
 export function checkBlobKey(key: string): string {
-  if (!/^[A-Za-z0-9_./-]{1,400}$/.test(key) || key.split("/").some((p) => p === "" || p === "." || p === ".."))
+  // No empty segment and none made only of dots (the current or parent folder).
+  if (!/^[A-Za-z0-9_./-]{1,400}$/.test(key) || key.split("/").some((p) => p === "" || /^\.+$/.test(p)))
     throw new Error(`bad blob key ${JSON.stringify(key)}`);
   return key;
 }
