@@ -14,11 +14,12 @@ import { addGrant, allowanceGrant, allowanceOf, allowancePeriod, ledger, planOf,
 
 /** The user's share link code, made on first ask: one per user, so every way to ask gives the same link. */
 export function referralCodeFor(db: Db, workspaceId: number, userId: string, now: number): string {
-  const own = () => db.select({ code: referrals.code }).from(referrals).where(and(eq(referrals.workspaceId, workspaceId), eq(referrals.userId, userId))).get();
+  // Asked by every refused song request: prepared statements, not the query builder.
+  const own = () => (stmt(db, "SELECT code FROM referrals WHERE workspace_id = ? AND user_id = ?").get(workspaceId, userId) as { code: string } | undefined)?.code;
   const prior = own();
-  if (prior) return prior.code;
-  db.insert(referrals).values({ workspaceId, code: randomToken(10), userId, createdAt: now }).onConflictDoNothing().run();
-  return own()!.code;
+  if (prior) return prior;
+  stmt(db, "INSERT INTO referrals (workspace_id, code, user_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING").run(workspaceId, randomToken(10), userId, now);
+  return own()!;
 }
 
 /** Where a friend opens the link and helps. */
