@@ -1,0 +1,1 @@
+export { CEILING, CHANNELS, SAMPLE_RATE, renderWav, type RenderOptions } from "./render.ts";
