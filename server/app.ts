@@ -24,6 +24,11 @@ import { registerBilling } from "./routes/billing.ts";
 import { registerPayments } from "./routes/payments.ts";
 import { registerReferrals } from "./routes/referrals.ts";
 import { registerEndUsers } from "./routes/endUsers.ts";
+import { registerSongs } from "./routes/songs.ts";
+import { VERIFY_PATH, registerCertificates } from "./routes/certificates.ts";
+import { localSigner } from "../tools/certificates/signing.ts";
+import type { CertificateSigner } from "../tools/certificates/issue.ts";
+import { memoryBlobs, type BlobStore } from "../lib/blobs.ts";
 import { registerTracking } from "./routes/tracking.ts";
 import { registerSegments } from "./routes/segments.ts";
 import { registerUsers } from "./routes/users.ts";
@@ -51,6 +56,10 @@ export type Services = {
    * registered, so each app's OpenAPI document describes the whole API.
    */
   role?: "all" | "directory" | "workspace";
+  /** Where generated files go (songs): a folder on Node, R2 on Workers; default, memory (tests). */
+  blobs?: BlobStore;
+  /** Signs certificates and publishes the public keys; default, this database's own key (on Workers the directory signs for the workspaces). */
+  signer?: CertificateSigner;
   /** Development pages such as /dev/test-payment (default on; `FLYWHEEL_DEV_PAGES=off` in production, `DEV_PAGES=on` to have them on Workers). */
   devPages?: boolean;
 };
@@ -61,7 +70,11 @@ const noRoute = (method: string, path: string) => new ApiError(ErrorCode.NotFoun
  * The routes of the deployment's directory (API keys, and minting end-user tokens, whose key lives
  * beside them): served by the Directory object on Workers, by the one app on Node.
  */
-export const isDirectoryPath = (path: string) => path === "/v1/keys" || path.startsWith("/v1/keys/") || /^\/v1\/end-users\/[^/]+\/tokens\/?$/.test(path);
+export const isDirectoryPath = (path: string) =>
+  path === "/v1/keys" || path.startsWith("/v1/keys/") || /^\/v1\/end-users\/[^/]+\/tokens\/?$/.test(path) || path === VERIFY_PATH;
+
+/** /v1 routes that take no key: signed webhooks (their signature) and certificate verification (anyone). */
+const isKeylessPath = (path: string) => publicWorkspaceOf(path) !== undefined || path === VERIFY_PATH;
 
 /** The whole HTTP API over the given services; tests pass an in-memory database and a fixed clock. */
 export function createApp(services: Services) {
@@ -78,7 +91,7 @@ export function createApp(services: Services) {
   // Payment webhooks carry a signature instead of a key; they belong to the workspace in their path.
   app.use("/v1/webhooks/*", publicWorkspace({ db: services.db, now, prompts: services.prompts }));
   const auth = authenticate({ db: services.db, now, log, prompts: services.prompts, limiter: new RateLimiter(), resolve });
-  app.use("/v1/*", (c, next) => (publicWorkspaceOf(c.req.path) === undefined ? auth(c, next) : next()));
+  app.use("/v1/*", (c, next) => (isKeylessPath(c.req.path) ? next() : auth(c, next)));
   // After authentication: a request without a valid key gets the same 401 from any app.
   const role = services.role ?? "all";
   if (role !== "all")
@@ -101,6 +114,9 @@ export function createApp(services: Services) {
   registerPayments(app, { devPages: services.devPages ?? true });
   registerReferrals(app);
   registerEndUsers(app);
+  const llm = services.llm?.baseURL && services.llm.model ? { baseURL: services.llm.baseURL, model: services.llm.model, ...(services.llm.apiKey ? { apiKey: services.llm.apiKey } : {}) } : undefined;
+  registerSongs(app, { blobs: services.blobs ?? memoryBlobs(), ...(llm ? { llm } : {}) });
+  registerCertificates(app, services.signer ?? localSigner(services.db));
   return app;
 }
 

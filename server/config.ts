@@ -5,6 +5,8 @@ export const Config = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default("127.0.0.1"),
   DATABASE_PATH: z.string().default("data/flywheel.db"),
+  /** Generated files (songs); default: a `files` folder beside the database. */
+  FILES_DIR: z.string().optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   FLYWHEEL_DEMO: z.enum(["on", "off"]).default("on"),
   FLYWHEEL_DEMO_USERS: z.coerce.number().int().min(0).max(1_000_000).default(10_000),

@@ -1,0 +1,105 @@
+/**
+ * Songs through HTTP: made through the metered path, the files served with their hashes, the same
+ * seed giving the same bytes, a free user's fourth song of the month a 402, a failed render
+ * releasing its hold, end users kept to their own songs, publishing and 一键三连.
+ */
+import { Midi } from "@tonejs/midi";
+import { describe, expect, it } from "vitest";
+import { createHash } from "node:crypto";
+import { expectEnvelope, rows, setup } from "./helpers.ts";
+
+const bin = async (t: ReturnType<typeof setup>, path: string, key: string) => {
+  const r = await t.app.request(path, { headers: { authorization: `Bearer ${key}` } });
+  return { status: r.status, type: r.headers.get("content-type"), bytes: new Uint8Array(await r.arrayBuffer()) };
+};
+/** The size of a WAV's data chunk (its INFO chunk, with the title, varies). */
+function dataBytes(b: Uint8Array): number {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  for (let o = 12; o + 8 <= b.byteLength; o += 8 + v.getUint32(o + 4, true) + (v.getUint32(o + 4, true) & 1))
+    if (String.fromCharCode(...b.slice(o, o + 4)) === "data") return v.getUint32(o + 4, true);
+  return -1;
+}
+const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+
+describe("songs", () => {
+  it("makes a 30 s song with lyrics, timings, MIDI, WAV and cover; the same seed gives byte-identical files", async () => {
+    const t = setup();
+    const key = t.key("acme", ["generate"]);
+    const make = (requestId: string) => t.call("POST", "/v1/songs", { key, body: { userId: "amy", requestId, theme: "夏天", mood: "happy", style: "pop", language: "zh", seed: 42 } });
+    const r = await make("s1");
+    expect(r.status, JSON.stringify(r.body).slice(0, 500)).toBe(200);
+    const song = r.body.song;
+    expect(song).toMatchObject({ userId: "amy", language: "zh", style: "pop", mood: "happy", durationSec: 30, seed: 42, madeOnPlan: "free", lyricsSource: "offline" });
+    expect(song.lyrics.sections.map((s: any) => s.kind)).toEqual(["verse", "chorus"]);
+    expect(song.timings.length).toBeGreaterThan(20);
+    expect(r.body.hold).toMatchObject({ feature: "song", status: "settled", credits: 1 });
+
+    const wav = await bin(t, song.files["audio.wav"].url, key);
+    expect(wav.type).toBe("audio/wav");
+    const view = new DataView(wav.bytes.buffer);
+    expect(String.fromCharCode(...wav.bytes.slice(0, 4), ...wav.bytes.slice(8, 12))).toBe("RIFFWAVE");
+    expect(view.getUint32(24, true)).toBe(44100);
+    expect(sha(wav.bytes)).toBe(song.files["audio.wav"].sha256);
+    const midi = new Midi((await bin(t, song.files["song.mid"].url, key)).bytes);
+    expect(midi.tracks.map((x) => x.name)).toEqual(expect.arrayContaining(["lead", "harmony", "bass", "drums"]));
+    const cover = new TextDecoder().decode((await bin(t, song.files["cover.svg"].url, key)).bytes);
+    expect(cover).toContain("<metadata");
+
+    // Another request with the same seed: a new song (charged again), byte-identical files.
+    const again = (await make("s2")).body.song;
+    expect(again.id).not.toBe(song.id);
+    for (const f of ["audio.wav", "song.mid", "cover.svg"]) expect(again.files[f].sha256).toBe(song.files[f].sha256);
+    // A stem is the song's length.
+    const stem = await bin(t, `/v1/songs/${song.id}/stems/drums.wav`, key);
+    expect(stem.status).toBe(200);
+    expect(dataBytes(stem.bytes)).toBe(dataBytes(wav.bytes));
+    expect(dataBytes(wav.bytes)).toBe(30 * 44100 * view.getUint16(22, true) * 2);
+  }, 60_000);
+
+  it("a free user's fourth song of the month is a 402 naming the pack, the subscription and referral help", async () => {
+    const t = setup();
+    const key = t.key("acme", ["generate"]);
+    for (let i = 0; i < 3; i++) expect((await t.call("POST", "/v1/songs", { key, body: { userId: "bo", seed: i, durationSec: 10 } })).status).toBe(200);
+    const fourth = await t.call("POST", "/v1/songs", { key, body: { userId: "bo", seed: 9, durationSec: 10 } });
+    expectEnvelope(fourth, 402, "payment_required");
+    expect(fourth.body.error.details).toMatchObject({ limitSource: "monthly_allowance", feature: "song", required: 1, available: 0 });
+    expect(fourth.body.error.details.options.map((o: any) => o.type)).toEqual(["pack", "subscribe", "referral"]);
+    expect(rows(t.db, "SELECT count(*) AS n FROM songs")).toEqual([{ n: 3 }]);
+  }, 60_000);
+
+  it("lyrics that cannot be sung are a 400 naming each problem, and the hold is released", async () => {
+    const t = setup();
+    const key = t.key("acme", ["generate"]);
+    const bad = await t.call("POST", "/v1/songs", { key, body: { userId: "cy", requestId: "bad", lyrics: "[Verse]\n" + "啊".repeat(40) } });
+    expectEnvelope(bad, 400, "validation_failed");
+    expect(rows(t.db, "SELECT status FROM credit_holds WHERE id = 'bad'")).toEqual([{ status: "released" }]);
+    const b = (await t.call("GET", "/v1/billing/users/cy/balance", { key })).body.features.find((f: any) => f.feature === "song");
+    expect(b.allowance).toMatchObject({ used: 0, left: 3 });
+  });
+
+  it("end users see their own songs and published ones only; another workspace sees none; 一键三连 raises the creator's level", async () => {
+    const t = setup();
+    const key = t.key("acme", ["generate"]);
+    const token = async (u: string) => (await t.call("POST", `/v1/end-users/${u}/tokens`, { key, body: {} })).body.token as string;
+    const dee = await token("dee");
+    const eve = await token("eve");
+    const made = await t.call("POST", "/v1/songs", { key: dee, body: { seed: 5, durationSec: 10, language: "en", theme: "night" } });
+    expect(made.status).toBe(200);
+    const id = made.body.song.id;
+    expect(made.body.song.userId).toBe("dee");
+    expect((await t.call("GET", `/v1/songs/${id}`, { key: dee })).status).toBe(200);
+    expectEnvelope(await t.call("GET", `/v1/songs/${id}`, { key: eve }), 404, "not_found");
+    expectEnvelope(await t.call("GET", `/v1/songs/${id}/audio.wav`, { key: eve }), 404, "not_found");
+    expectEnvelope(await t.call("POST", "/v1/songs", { key: eve, body: { userId: "dee", seed: 1, durationSec: 10 } }), 403, "forbidden");
+    expectEnvelope(await t.call("GET", `/v1/songs/${id}`, { key: t.key("other", ["generate"]) }), 404, "not_found");
+    expectEnvelope(await t.call("POST", `/v1/songs/${id}/publish`, { key: eve, body: {} }), 403, "forbidden");
+    expect((await t.call("POST", `/v1/songs/${id}/publish`, { key: dee, body: {} })).body.published).toBe(true);
+    expect((await t.call("GET", `/v1/songs/${id}`, { key: eve })).status).toBe(200);
+    for (const kind of ["like", "like", "share"]) await t.call("POST", `/v1/songs/${id}/reactions`, { key: eve, body: { kind } });
+    const c = await t.call("POST", `/v1/songs/${id}/reactions`, { key: eve, body: { kind: "comment", text: "好听!" } });
+    expect(c.body.song).toMatchObject({ likes: 1, shares: 1, comments: 1 });
+    expect(c.body.creator).toMatchObject({ userId: "dee", points: 6, level: 1 });
+    const profile = (await t.call("GET", "/v1/users/dee", { key: t.key("acme", ["operator"]) })).body;
+    expect(profile.traits).toMatchObject({ creator_level: 1, creator_points: 6 });
+  }, 60_000);
+});
