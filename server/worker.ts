@@ -2,7 +2,7 @@ import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { getPath } from "hono/utils/url";
 import { eq } from "drizzle-orm";
-import { DurableObject, type DurableObjectNamespace, type DurableObjectState, type Fetcher } from "cloudflare:workers";
+import { DurableObject, type DurableObjectNamespace, type DurableObjectState, type Fetcher, type R2Bucket } from "cloudflare:workers";
 import { llmFromEnv } from "../agent/model.ts";
 import { openDurableDb } from "../db/durable.ts";
 import type { Db } from "../db/sql.ts";
@@ -15,6 +15,8 @@ import { adoptWorkspace, getWorkspace } from "../tools/workspaces/index.ts";
 import { createApp, isDirectoryPath, type App, type Services } from "./app.ts";
 import { keyFromHeader, keysTableResolver, type KeyGrant } from "./middleware/auth.ts";
 import { publicWorkspaceOf } from "./middleware/publicWorkspace.ts";
+import { checkBlobKey, type BlobStore } from "../lib/blobs.ts";
+import { localSigner } from "../tools/certificates/signing.ts";
 import { CHECK_EVERY_MS, scheduledTick } from "./schedule.ts";
 
 /**
@@ -24,6 +26,8 @@ import { CHECK_EVERY_MS, scheduledTick } from "./schedule.ts";
  */
 type Env = {
   WORKSPACE: DurableObjectNamespace<Workspace>;
+  /** R2: generated files. */
+  FILES?: R2Bucket;
   DIRECTORY: DurableObjectNamespace<Directory>;
   ASSETS?: Fetcher;
   ADMIN_TOKEN?: string;
@@ -59,6 +63,17 @@ const assetsFrom = (env: Env): Services["docsAssets"] =>
     return res.ok ? new Uint8Array(await res.arrayBuffer()) : undefined;
   } : undefined;
 
+/** Generated files in R2. */
+const r2Blobs = (bucket: R2Bucket): BlobStore => ({
+  async put(key, bytes, contentType) {
+    await bucket.put(checkBlobKey(key), bytes, { httpMetadata: { contentType } });
+  },
+  async get(key) {
+    const o = await bucket.get(checkBlobKey(key));
+    return o ? { bytes: new Uint8Array(await o.arrayBuffer()), contentType: o.httpMetadata?.contentType ?? "application/octet-stream" } : undefined;
+  },
+});
+
 /** One object's database and app, opened (and migrated) before the object takes its first request. */
 abstract class SqlObject extends DurableObject<Env> {
   protected db!: Db;
@@ -70,7 +85,7 @@ abstract class SqlObject extends DurableObject<Env> {
     this.log = logger(env);
     void ctx.blockConcurrencyWhile(async () => {
       this.db = await openDurableDb(ctx.storage, MIGRATIONS);
-      this.app = createApp({ db: this.db, log: this.log, prompts, llm: llmFromEnv(env), docsAssets: assetsFrom(env), devPages: env.DEV_PAGES === "on", ...this.services() });
+      this.app = createApp({ db: this.db, log: this.log, prompts, llm: llmFromEnv(env), docsAssets: assetsFrom(env), devPages: env.DEV_PAGES === "on", ...(env.FILES ? { blobs: r2Blobs(env.FILES) } : {}), ...this.services() });
     });
   }
 
@@ -87,6 +102,15 @@ export class Directory extends SqlObject {
 
   protected services(): Partial<Services> {
     return { adminToken: this.env.ADMIN_TOKEN, role: "directory" };
+  }
+
+  /** RPC from a workspace object: a certificate signed with the deployment's key, which stays here. */
+  signCertificate(manifest: Record<string, unknown>): Promise<string> {
+    return localSigner(this.db).sign(manifest);
+  }
+
+  certificateKeys() {
+    return localSigner(this.db).publicKeys();
   }
 
   /** RPC from the Worker: a workspace's record, for a keyless request that names it; null if there is none. */
@@ -113,7 +137,12 @@ export class Workspace extends SqlObject {
   private readonly every = Math.max(1000, Number(this.env.RECOMPUTE_EVERY_MS) || CHECK_EVERY_MS);
 
   protected services(): Partial<Services> {
-    return { resolveKey: (_secret, request) => this.grantOf(request), role: "workspace" };
+    const directory = () => this.env.DIRECTORY.get(this.env.DIRECTORY.idFromName("directory"));
+    return {
+      resolveKey: (_secret, request) => this.grantOf(request),
+      role: "workspace",
+      signer: { sign: (m) => directory().signCertificate(m), publicKeys: () => directory().certificateKeys() },
+    };
   }
 
   private grantOf(request: Request): KeyGrant | undefined {

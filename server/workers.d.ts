@@ -17,6 +17,10 @@ declare module "cloudflare:workers" {
     idFromName(name: string): unknown;
     get(id: unknown): T & { fetch(request: Request): Promise<Response> };
   }
+  export interface R2Bucket {
+    put(key: string, value: Uint8Array, options?: { httpMetadata?: { contentType?: string } }): Promise<unknown>;
+    get(key: string): Promise<{ arrayBuffer(): Promise<ArrayBuffer>; httpMetadata?: { contentType?: string } } | null>;
+  }
   export interface Fetcher {
     fetch(request: Request | string): Promise<Response>;
   }

@@ -1,4 +1,4 @@
-import { createHmac } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -358,5 +358,29 @@ describe("the same API on Node and on Workers (Durable Objects)", () => {
     });
     for (const o of out) expect(o).toEqual({ mint: 200, own: [200, "eu-1"], someoneElse: 403, events: 403, tampered: 401, otherLedger: [200, []] });
   });
+
+  it("songs: made through the metered path, files served from the blob store (R2 on Workers), the same seed giving the same bytes; a certificate verifies without a key", async () => {
+    const out = await each(async ({ rt, key }) => {
+      const made = await http(rt, "POST", "/v1/songs", { key, body: { userId: "singer", seed: 7, durationSec: 10, theme: "夏天", style: "pop", mood: "happy" } });
+      const song = made.body.song;
+      const wav = await fetch(`${rt.base}${song.files["audio.wav"].url}`, { headers: { authorization: `Bearer ${key}` } });
+      const bytes = new Uint8Array(await wav.arrayBuffer());
+      const hash = createHash("sha256").update(bytes).digest("hex");
+      const cert = await http(rt, "POST", `/v1/songs/${song.id}/certificate`, { key, body: {} });
+      const verified = await http(rt, "POST", "/v1/certificates/verify", { body: { certificate: cert.body.certificate?.certificate, files: { "audio.wav": Buffer.from(bytes).toString("base64") } } });
+      const jwks = await (await fetch(`${rt.base}/.well-known/flywheel-certificate-keys.json`)).json();
+      return {
+        made: [made.status, made.body.hold?.status],
+        hashes: [hash === song.files["audio.wav"].sha256, song.files["audio.wav"].sha256, song.files["song.mid"].sha256],
+        wav: [wav.status, wav.headers.get("content-type")],
+        cert: cert.status,
+        verified: [verified.status, verified.body.valid, verified.body.files?.["audio.wav"]],
+        jwks: (jwks as any).keys?.length,
+      };
+    });
+    for (const o of out) expect(o).toEqual({ made: [200, "settled"], hashes: [true, expect.any(String), expect.any(String)], wav: [200, "audio/wav"], cert: 200, verified: [200, true, "match"], jwks: 1 });
+    // Node and the Worker make byte-identical files from the same request and seed.
+    expect(out[0]!.hashes).toEqual(out[1]!.hashes);
+  }, 120_000);
 });
 
