@@ -88,14 +88,14 @@ function inProcess() {
   return { reserve: stats(reserveMs), settle: stats(settleMs), release: stats(releaseMs), refused402: stats(refusedMs) };
 }
 
-async function listen(fetch: (r: Request) => Response | Promise<Response>): Promise<{ server: ServerType; base: string }> {
+export async function listen(fetch: (r: Request) => Response | Promise<Response>): Promise<{ server: ServerType; base: string }> {
   const server = serve({ fetch, port: 0, hostname: "127.0.0.1" });
   await new Promise((r) => server.once("listening", r));
   return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
 /** CONCURRENCY clients posting for ROUND_MS; requests/s of the answers that had the expected status. */
-async function drive(url: string, init: (i: number) => RequestInit, expect: number): Promise<number> {
+export async function drive(url: string, init: (i: number) => RequestInit, expect: number): Promise<number> {
   let done = 0;
   let i = 0;
   const until = performance.now() + ROUND_MS;
