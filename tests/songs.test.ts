@@ -6,7 +6,12 @@
 import { Midi } from "@tonejs/midi";
 import { describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
-import { expectEnvelope, rows, setup } from "./helpers.ts";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { BlobStore } from "../lib/blobs.ts";
+import { repoPrompts } from "../lib/promptFiles.ts";
+import { createApp } from "../server/app.ts";
+import { callResult, expectEnvelope, jsonInit, rows, setup } from "./helpers.ts";
 
 const bin = async (t: ReturnType<typeof setup>, path: string, key: string) => {
   const r = await t.app.request(path, { headers: { authorization: `Bearer ${key}` } });
@@ -102,4 +107,45 @@ describe("songs", () => {
     const profile = (await t.call("GET", "/v1/users/dee", { key: t.key("acme", ["operator"]) })).body;
     expect(profile.traits).toMatchObject({ creator_level: 1, creator_points: 6 });
   }, 60_000);
+
+  it("with an OpenAI-compatible LLM configured, the LLM writes the lyrics (real SDK over HTTP to a local server) and the song says so", async () => {
+    let calls = 0;
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        calls++;
+        const content = "Title: 夏夜晚风\n[Verse]\n晚风吹过小街巷\n蝉鸣藏在树梢上\n我们骑车去海边\n一路追着月光\n\n[Chorus]\n夏天的风在歌唱\n吹向遥远的地方\n我们一起去飞翔\n心里装满阳光";
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ id: `chatcmpl-${calls}`, object: "chat.completion", created: calls, model: "fake-lyricist", choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }] }));
+      });
+    });
+    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+    try {
+      const base = setup();
+      const app = createApp({ db: base.db, prompts: repoPrompts, llm: { baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, model: "fake-lyricist" } });
+      const key = base.key("acme", ["generate"]);
+      const r = await callResult(await app.request("/v1/songs", jsonInit("POST", { key, body: { userId: "lee", theme: "夏天", seed: 1 } })));
+      expect(r.status, JSON.stringify(r.body).slice(0, 300)).toBe(200);
+      expect(r.body.song).toMatchObject({ title: "夏夜晚风", lyricsSource: "llm:fake-lyricist" });
+      expect(r.body.song.lyrics.sections[1].lines[0]).toBe("夏天的风在歌唱");
+      expect(calls).toBe(1);
+    } finally {
+      await new Promise((ok) => server.close(ok));
+    }
+  }, 60_000);
+
+  it("a render that fails after the hold (the file store is down) releases the hold: nothing is charged, and the retry answers the same error", async () => {
+    const base = setup();
+    const broken: BlobStore = { put: async () => { throw new Error("disk full"); }, get: async () => undefined };
+    const app = createApp({ db: base.db, prompts: repoPrompts, blobs: broken });
+    const key = base.key("acme", ["generate"]);
+    const make = async () => callResult(await app.request("/v1/songs", jsonInit("POST", { key, body: { userId: "max", requestId: "r1", seed: 1, durationSec: 10 } })));
+    expect((await make()).status).toBe(500);
+    expect(rows(base.db, "SELECT status FROM credit_holds WHERE id = 'r1'")).toEqual([{ status: "released" }]);
+    expect(rows(base.db, "SELECT count(*) AS n FROM songs")).toEqual([{ n: 0 }]);
+    expect((await make()).status).toBe(500);
+    const b = (await base.call("GET", "/v1/billing/users/max/balance", { key })).body.features.find((f: any) => f.feature === "song");
+    expect(b.allowance).toMatchObject({ used: 0, left: 3 });
+  }, 60_000);
 });
+
