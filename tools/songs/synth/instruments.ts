@@ -13,14 +13,15 @@ import { BLOCK, HALF, SR, Upsampler, WT_SIZE, frameOf, hollowTable, midiHz, sawT
  */
 class Voice {
   readonly start: number;
-  readonly gateEnd: number;
-  readonly stop: number;
+  gateEnd: number;
+  stop: number;
   readonly hz: number;
   readonly vel: number;
   readonly attack: number;
   readonly sustain: number;
   readonly decayK: number;
-  readonly releaseK: number;
+  releaseK: number;
+  readonly midi: number;
   env = 0.0;
   a = 0.0;
   b = 0.0;
@@ -31,6 +32,7 @@ class Voice {
     this.gateEnd = Math.max(this.start + 1, frameOf(n.time + n.duration, HALF));
     // 4.6 time constants: the release has fallen 40 dB and can be cut without a click.
     this.stop = this.gateEnd + Math.ceil(4.6 * releaseSec * HALF);
+    this.midi = n.midi;
     this.hz = midiHz(n.midi);
     this.vel = Math.min(1, Math.max(0, n.velocity));
     this.attack = Math.max(1, Math.round(attackSec * HALF));
@@ -53,7 +55,18 @@ abstract class Poly {
   protected step(frame0: number, n: number) {
     const end = frame0 + n;
     while (this.next < this.notes.length && frameOf(this.notes[this.next]!.time, HALF) < end) {
-      this.active.push(this.voice(this.notes[this.next]!, this.next));
+      const v = this.voice(this.notes[this.next]!, this.next);
+      // A repeated pitch takes over from the voice still sounding it (a quick 6 ms fade), as a
+      // player's key would: two copies of one pitch only beat against each other, and cost twice.
+      // (An old voice already releasing gets the fast release from this block's start, up to 12 ms early.)
+      for (const old of this.active)
+        if (old.midi === v.midi && old.stop > v.start) {
+          const at = Math.max(old.start + 1, v.start);
+          if (old.gateEnd > at) old.gateEnd = at;
+          old.releaseK = Math.max(old.releaseK, smooth(0.006, 2));
+          old.stop = Math.min(old.stop, Math.max(at, old.gateEnd) + Math.ceil(0.03 * HALF));
+        }
+      this.active.push(v);
       this.next++;
     }
     for (const v of this.active) {

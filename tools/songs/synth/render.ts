@@ -18,7 +18,7 @@ export const CEILING = 0.891;
 const MIX = {
   voice: 0.62,
   leadSynth: 0.55,
-  pad: 0.55,
+  pad: 0.7,
   bass: 0.55,
   drums: 0.6,
   voiceReverb: 0.35,

@@ -24,6 +24,7 @@ const K_CUT = smooth(0.008, CTRL);
 const K_ASP = smooth(0.006, CTRL);
 const K_FRIC = smooth(0.004, CTRL);
 const VIB_STEP = (2 * Math.PI * CTRL) / SR;
+const INV_OQ = 1 / OPEN_QUOTIENT;
 const [A3, B3, C3] = resonator(3, F4);
 const [A4, B4, C4] = resonator(4, F5);
 
@@ -217,13 +218,13 @@ export class Singer {
         const open = phase < OPEN_QUOTIENT;
         let src = 0;
         if (open) {
-          const u = phase / OPEN_QUOTIENT;
+          const u = phase * INV_OQ;
           src = u * (2 - 3 * u);
         }
-        // The closure is a step from −1 to 0: band-limit it.
+        // The closure is a step from −1 to 0: band-limit it (only the two samples around it need it).
         let d = phase - OPEN_QUOTIENT;
         if (d < 0) d += 1;
-        src += 0.5 * polyBlep(d, inc);
+        if (d < inc || d > 1 - inc) src += 0.5 * polyBlep(d, inc);
         tilt += (src - tilt) * TILT;
         const x = (tilt * amp + noise[noisePos]! * (asp + amp * BREATH * (open ? 1 : 0.3))) * nrm;
         noisePos = (noisePos + 1) & NOISE_MASK;
