@@ -85,23 +85,62 @@ const CJK = /[\u3400-\u9fff\uf900-\ufaff]/;
 /** True when the lead's text is Chinese, so "e" means [ɤ]. */
 export const isChinese = (notes: readonly { text: string }[]) => notes.some((n) => CJK.test(n.text));
 
-const cache = new Map<string, Onset>();
-/** The onset of a sung syllable: from the pinyin initial of a Chinese character, from the spelling otherwise. */
-export function onsetOf(text: string): Onset {
+type Triple = readonly [number, number, number];
+/**
+ * How a syllable moves through its vowel: a medial glide before the nucleus (夏 x-i-a), the nucleus
+ * when the six-vowel class is too coarse (陪 pei has a front [e], 写 xie and 天 tian an [ɛ], 知 zhi and
+ * 自 zi apical vowels), and a coda after it (白 bai → i, 道 dao → u, 天 tian → n, 方 fang → ng).
+ */
+export type Shape = { glide?: Triple; nucleus?: Triple; coda?: Triple; nasalCoda: boolean };
+export type SyllableSound = { onset: Onset; shape: Shape };
+
+const I: Triple = [300, 2300, 3000], U: Triple = [340, 750, 2400], Ü: Triple = [300, 1950, 2450];
+const E_FRONT: Triple = [450, 2000, 2600], EH: Triple = [560, 1850, 2600];
+const APICAL: Triple = [400, 1400, 2600], APICAL_RETRO: Triple = [400, 1500, 2100], ER: Triple = [500, 1400, 1700];
+const N_CODA: Triple = [260, 1600, 2500], NG_CODA: Triple = [280, 1000, 2400];
+const NO_SHAPE: Shape = { nasalCoda: false };
+
+function mandarinShape(initial: string, final: string): Shape {
+  // pinyin writes ü as u after j, q, x and y (去 qu, 远 yuan).
+  const f = /^[jqxy]$/.test(initial) && final.startsWith("u") ? `ü${final.slice(1)}` : final;
+  const shape: { glide?: Triple; nucleus?: Triple; coda?: Triple; nasalCoda: boolean } = { nasalCoda: false };
+  if (f.length > 1 && /[iuü]/.test(f[0]!) && /[aeoü]/.test(f[1]!)) shape.glide = f[0] === "i" ? I : f[0] === "u" ? U : Ü;
+  if (f.endsWith("ng")) [shape.coda, shape.nasalCoda] = [NG_CODA, true];
+  else if (f.endsWith("n")) [shape.coda, shape.nasalCoda] = [N_CODA, true];
+  else if (/[aeo]i$/.test(f) || f === "ui") shape.coda = I;
+  else if (/[ao]o$|[ao]u$|^iu$/.test(f)) shape.coda = U;
+  if (/^(ei|ui)$/.test(f)) shape.nucleus = E_FRONT;
+  else if (/^(ie|üe|ue|ian|üan)$/.test(f)) shape.nucleus = EH;
+  else if (f === "i" && /^(zh|ch|sh|r)$/.test(initial)) shape.nucleus = APICAL_RETRO;
+  else if (f === "i" && /^[zcs]$/.test(initial)) shape.nucleus = APICAL;
+  else if (f === "er") shape.nucleus = ER;
+  return shape;
+}
+
+const cache = new Map<string, SyllableSound>();
+/**
+ * The onset and vowel shape of a sung syllable: from the pinyin of a Chinese character (initial and
+ * final), from the spelling of an English syllable (its onset only: English codas are too irregular
+ * to read off spelling).
+ */
+export function syllableOf(text: string): SyllableSound {
   const hit = cache.get(text);
   if (hit) return hit;
-  let onset = NONE;
+  let sound: SyllableSound = { onset: NONE, shape: NO_SHAPE };
   const ch = [...text.trim()][0] ?? "";
   if (CJK.test(ch)) {
     const initial = pinyin(ch, { pattern: "initial", toneType: "none" });
-    onset = table[initial] ?? NONE;
+    sound = { onset: table[initial] ?? NONE, shape: mandarinShape(initial, pinyin(ch, { pattern: "final", toneType: "none" })) };
   } else {
     const word = text.toLowerCase().replace(/[^a-z]/g, "");
     const two = word.slice(0, 2);
     const key = EN_ALIAS[two] ?? (table[two] ? two : word[0] === "c" ? "k" : word[0] === "x" ? "z" : (word[0] ?? ""));
-    onset = table[key] ?? NONE;
+    sound = { onset: table[key] ?? NONE, shape: NO_SHAPE };
   }
   if (cache.size > 20_000) cache.clear(); // bounded: a long-lived server sees many distinct syllables
-  cache.set(text, onset);
-  return onset;
+  cache.set(text, sound);
+  return sound;
 }
+
+/** The onset alone (see syllableOf). */
+export const onsetOf = (text: string) => syllableOf(text).onset;

@@ -1,6 +1,6 @@
 import type { SungNote } from "../types.ts";
 import { NOISE_MASK, SR, frameOf, hash32, midiHz, polyBlep, smooth, unit } from "./dsp.ts";
-import { F4, F5, FORMANTS, FORMANTS_EN_E, VOWEL_GAIN, isChinese, onsetOf, type Onset } from "./phonetics.ts";
+import { F4, F5, FORMANTS, FORMANTS_EN_E, VOWEL_GAIN, isChinese, syllableOf, type Onset, type Shape } from "./phonetics.ts";
 import { OPEN_QUOTIENT, TILT, resonator, vowelLevel } from "./tract.ts";
 
 /**
@@ -28,7 +28,20 @@ const INV_OQ = 1 / OPEN_QUOTIENT;
 const [A3, B3, C3] = resonator(3, F4);
 const [A4, B4, C4] = resonator(4, F5);
 
-type Prepared = { start: number; end: number; midi: number; level: number; vowel: readonly [number, number, number]; onset: Onset; scale: number; tone: number; vibRate: number };
+type Prepared = {
+  start: number;
+  end: number;
+  midi: number;
+  level: number;
+  vowel: readonly [number, number, number];
+  onset: Onset;
+  shape: Shape;
+  /** Frame from which the voice moves to the syllable's coda (a diphthong's end or a final n/ng). */
+  codaAt: number;
+  scale: number;
+  tone: number;
+  vibRate: number;
+};
 
 /** How far the pitch starts from the note for each Mandarin tone, in semitones, decaying within ~0.2 s. */
 const TONE_CONTOUR = [0, 0, -0.8, -0.6, 0.9];
@@ -71,9 +84,12 @@ export class Singer {
       const start = frameOf(n.time);
       const nextStart = i + 1 < sorted.length ? frameOf(sorted[i + 1]!.time) : Infinity;
       const end = Math.min(frameOf(n.time + n.duration), nextStart);
-      const onset = onsetOf(n.text);
+      const { onset, shape } = syllableOf(n.text);
       const consonant = onset.gapSec + onset.noiseSec;
-      const vowel = n.vowel === "e" && !zh ? FORMANTS_EN_E : FORMANTS[n.vowel];
+      const vowel = shape.nucleus ?? (n.vowel === "e" && !zh ? FORMANTS_EN_E : FORMANTS[n.vowel]);
+      const dur = (end - start) / SR;
+      // A singer holds the nucleus and closes into the coda at the end of the note.
+      const codaSec = shape.coda ? Math.min(shape.nasalCoda ? 0.12 : 0.15, (shape.nasalCoda ? 0.25 : 0.3) * dur) : 0;
       const velocity = 0.55 + 0.45 * Math.min(1, Math.max(0, n.velocity));
       return {
         start,
@@ -82,8 +98,10 @@ export class Singer {
         level: velocity * VOWEL_GAIN[n.vowel],
         vowel,
         onset,
+        shape,
+        codaAt: shape.coda ? end - Math.round(codaSec * SR) : Infinity,
         // A consonant never takes more than 40 % of a short syllable.
-        scale: consonant > 0 ? Math.min(1, (0.4 * (end - start)) / SR / consonant) : 1,
+        scale: consonant > 0 ? Math.min(1, (0.4 * dur) / consonant) : 1,
         tone: n.tone ?? 1,
         vibRate: 5.2 + 0.8 * unit(seed, i),
       };
@@ -97,7 +115,7 @@ export class Singer {
     if (!legato) {
       // From silence a singer lands slightly flat and slides up; the tract is already in place.
       this.pitch = n.midi - 0.35;
-      const from = n.onset.from ?? n.vowel;
+      const from = n.onset.from ?? n.shape.glide ?? n.vowel;
       for (let i = 0; i < 3; i++) this.f[i] = from[i]!;
       this.vibPhase = 0;
     }
@@ -165,7 +183,14 @@ export class Singer {
     this.drift += (this.noise[(this.noisePos + 7919) & NOISE_MASK]! * 0.12 - this.drift) * 0.03;
     const vib = depth * Math.sin(this.vibPhase);
     this.hz = midiHz(this.pitch + vib + this.drift);
-    const ft = o.from && age < noiseEnd ? o.from : note.vowel;
+    const sh = note.shape;
+    let ft = note.vowel;
+    if (o.from && age < noiseEnd) ft = o.from;
+    else if (sh.glide && age < noiseEnd + 0.05) ft = sh.glide;
+    else if (sh.coda && frame >= note.codaAt) {
+      ft = sh.coda;
+      if (sh.nasalCoda) murmur = 0.5;
+    }
     for (let i = 0; i < 3; i++) this.f[i]! += (ft[i]! - this.f[i]!) * K_FORMANT;
     // Loudness follows the vibrato a little, as a singer's does.
     const ampT = age >= voiceAt ? note.level * murmur * (1 + 0.12 * vib) : 0;
