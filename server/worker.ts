@@ -91,8 +91,12 @@ abstract class SqlObject extends DurableObject<Env> {
 
   protected abstract services(): Partial<Services>;
 
-  fetch(request: Request): Promise<Response> {
-    return Promise.resolve(this.app.fetch(request));
+  async fetch(request: Request): Promise<Response> {
+    const res = await this.app.fetch(request);
+    // A request refused before its body was read (a 401, 403 or 404) leaves the body unread, and
+    // under workerd the next request to the object then waited about 30 s: drop what is left.
+    if (request.body && !request.bodyUsed) await request.body.cancel().catch(() => undefined);
+    return res;
   }
 }
 
@@ -180,6 +184,11 @@ export default {
     const headers = new Headers(request.headers);
     headers.delete(GRANT_HEADER);
     headers.delete(WORKSPACE_HEADER);
+    // The body is read here, whole, before anything answers: a request answered with its body unread
+    // (a 401, 403 or 404 before the handler read it) held the next request on the connection for
+    // about 30 s under local workerd. Bodies are at most a few MB (the apps' own limits).
+    const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
+    const forward = () => new Request(request.url, { method: request.method, headers, ...(body !== undefined ? { body } : {}) });
     // Route on the path exactly as the app's router reads it: "/%761/events" is "/v1/events" there.
     const path = getPath(request);
     const directory = env.DIRECTORY.get(env.DIRECTORY.idFromName("directory"));
@@ -188,19 +197,18 @@ export default {
     if (named !== undefined) {
       // A keyless route of one workspace (a signed webhook): the directory says whether it exists.
       const ws = Number.isNaN(named) ? null : await directory.workspaceRecord(named);
-      // No such workspace: the directory answers the 404 envelope. The body is not sent on: a body the
-      // object never reads held the next request to it for half a minute under workerd.
-      if (!ws) return directory.fetch(new Request(request.url, { method: request.method, headers }));
+      // No such workspace: the directory answers the 404 envelope.
+      if (!ws) return directory.fetch(forward());
       headers.set(WORKSPACE_HEADER, JSON.stringify(ws));
-      return env.WORKSPACE.get(env.WORKSPACE.idFromName(`workspace:${ws.id}`)).fetch(new Request(request, { headers }));
+      return env.WORKSPACE.get(env.WORKSPACE.idFromName(`workspace:${ws.id}`)).fetch(forward());
     }
     const own = path.startsWith("/v1/") && !isDirectoryPath(path);
     const secret = own ? keyFromHeader(headers.get("authorization") ?? undefined) : undefined;
     const grant = secret ? await directory.grant(secret) : null;
     // No grant: the directory's app answers, with the same 401 envelope as on Node.
-    if (!grant) return directory.fetch(new Request(request, { headers }));
+    if (!grant) return directory.fetch(forward());
     headers.set(GRANT_HEADER, JSON.stringify(grant));
     const workspace = env.WORKSPACE.get(env.WORKSPACE.idFromName(`workspace:${grant.workspaceId}`));
-    return workspace.fetch(new Request(request, { headers }));
+    return workspace.fetch(forward());
   },
 };
