@@ -37,6 +37,9 @@ type Hit = {
 };
 
 const decay = (tau: number) => Math.exp(-1 / (tau * SR));
+const NOISY = new Set<Kind>(["hat", "open", "crash", "ride"]);
+/** A choked hit fades by 0.997 a frame (τ ≈ 7.5 ms): 40 ms takes it 45 dB down. */
+const CHOKE_FRAMES = Math.round(0.04 * SR);
 
 function classify(midi: number): Kind {
   if (midi === 35 || midi === 36) return "kick";
@@ -119,8 +122,13 @@ export class Drums {
     const end = frame0 + n;
     while (this.next < this.hits.length && frameOf(this.hits[this.next]!.time) < end) {
       const h = hit(this.hits[this.next]!, this.next, this.seed);
-      // A closed hat silences a ringing open one, as the pedal does on a real kit.
-      if (h.kind === "hat") for (const o of this.active) if (o.kind === "open" && o.chokeAt === Infinity) o.chokeAt = h.start;
+      // A closed hat silences a ringing open one, as the pedal does on a real kit; a cymbal or hat
+      // struck again takes over from its own ringing tail (masked anyway, and it bounds the voices).
+      for (const o of this.active)
+        if (o.chokeAt === Infinity && (o.kind === h.kind || (h.kind === "hat" && o.kind === "open")) && NOISY.has(o.kind)) {
+          o.chokeAt = h.start;
+          o.stop = Math.min(o.stop, h.start + CHOKE_FRAMES);
+        }
       this.active.push(h);
       this.next++;
     }

@@ -94,7 +94,7 @@ export class Pad extends Poly {
   }
   protected voice(n: Note, i: number): Voice {
     const long = n.duration >= 0.9;
-    const v = new Voice(n, long ? 0.09 : 0.006, long ? 0.75 : 0.35, long ? 0.6 : 0.25, long ? 0.3 : 0.12);
+    const v = new Voice(n, long ? 0.09 : 0.006, long ? 0.75 : 0.35, long ? 0.6 : 0.25, long ? 0.22 : 0.12);
     // Random start phases: two saws starting in phase would sound like one with a flanged attack.
     v.a = unit(this.seed, i * 2 + 100);
     v.b = unit(this.seed, i * 2 + 101);

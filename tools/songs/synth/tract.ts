@@ -20,15 +20,21 @@ export const glottal = (phase: number) => {
 };
 
 const RADIUS = [...BANDWIDTHS].map((bw) => Math.exp((-Math.PI * bw) / SR));
-/** Klatt resonator coefficients for formant i at `hz`: y = a·x + b·y[n−1] + c·y[n−2], unity gain at DC. */
-export function resonator(i: number, hz: number): [number, number, number] {
+/**
+ * Klatt resonator coefficients for formant i at `hz` (y = a·x + b·y[n−1] + c·y[n−2], unity gain at
+ * DC), written into out[at…at+2] so the singer's control path allocates nothing.
+ */
+export function resonator(i: number, hz: number, out: Float64Array, at: number) {
   const r = RADIUS[i]!;
   const b = 2 * r * Math.cos((2 * Math.PI * hz) / SR);
   const c = -r * r;
-  return [1 - b - c, b, c];
+  out[at] = 1 - b - c;
+  out[at + 1] = b;
+  out[at + 2] = c;
 }
 
 const HARMONICS = 48;
+const coeffs = new Float64Array(15);
 let source: Float64Array | undefined;
 /** Power of the source's first HARMONICS harmonics (a 1024-point DFT of one period, computed once). */
 function sourcePower(): Float64Array {
@@ -53,13 +59,16 @@ function sourcePower(): Float64Array {
  * energy is). Cheap enough to call whenever the formants or the pitch move: cos(kw) and sin(kw) come
  * from a rotation, not from trigonometric calls per harmonic.
  */
-export function vowelLevel(f0: number, f: readonly number[]): number {
+export function vowelLevel(f0: number, f: ArrayLike<number>): number {
   const src = sourcePower();
-  const [a0, b0, c0] = resonator(0, f[0]!);
-  const [a1, b1, c1] = resonator(1, f[1]!);
-  const [a2, b2, c2] = resonator(2, f[2]!);
-  const [a3, b3, c3] = resonator(3, F4);
-  const [a4, b4, c4] = resonator(4, F5);
+  const k = coeffs;
+  resonator(0, f[0]!, k, 0);
+  resonator(1, f[1]!, k, 3);
+  resonator(2, f[2]!, k, 6);
+  resonator(3, F4, k, 9);
+  resonator(4, F5, k, 12);
+  const a0 = k[0]!, b0 = k[1]!, c0 = k[2]!, a1 = k[3]!, b1 = k[4]!, c1 = k[5]!, a2 = k[6]!, b2 = k[7]!, c2 = k[8]!;
+  const a3 = k[9]!, b3 = k[10]!, c3 = k[11]!, a4 = k[12]!, b4 = k[13]!, c4 = k[14]!;
   const num = a0 * a0 * a1 * a1 * a2 * a2 * a3 * a3 * a4 * a4 * TILT * TILT;
   const w = (2 * Math.PI * f0) / SR;
   const cw1 = Math.cos(w), sw1 = Math.sin(w);

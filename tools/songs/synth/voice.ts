@@ -25,8 +25,10 @@ const K_ASP = smooth(0.006, CTRL);
 const K_FRIC = smooth(0.004, CTRL);
 const VIB_STEP = (2 * Math.PI * CTRL) / SR;
 const INV_OQ = 1 / OPEN_QUOTIENT;
-const [A3, B3, C3] = resonator(3, F4);
-const [A4, B4, C4] = resonator(4, F5);
+const FIXED = new Float64Array(6);
+resonator(3, F4, FIXED, 0);
+resonator(4, F5, FIXED, 3);
+const [A3, B3, C3, A4, B4, C4] = FIXED as unknown as [number, number, number, number, number, number];
 
 type Prepared = {
   start: number;
@@ -68,6 +70,8 @@ export class Singer {
   private readonly normAt = [0, 0, 0, 0];
   /** y[n−1], y[n−2] for each of the five resonators. */
   private readonly y = new Float64Array(10);
+  /** The three moving resonators' coefficients (a, b, c each). */
+  private readonly k = new Float64Array(9);
   private ic1 = 0;
   private ic2 = 0;
   private noisePos: number;
@@ -128,8 +132,8 @@ export class Singer {
    * between them), recomputing the level only when the pitch or a formant has moved by 3 %.
    */
   private normalise(f1: number) {
-    const at = this.normAt, moved = (i: number, v: number) => Math.abs(v - at[i]!) > 0.03 * v;
-    if (moved(0, this.hz) || moved(1, f1) || moved(2, this.f[1]!) || moved(3, this.f[2]!)) {
+    const at = this.normAt, f = this.f, hz = this.hz;
+    if (Math.abs(hz - at[0]!) > 0.03 * hz || Math.abs(f1 - at[1]!) > 0.03 * f1 || Math.abs(f[1]! - at[2]!) > 0.03 * f[1]! || Math.abs(f[2]! - at[3]!) > 0.03 * f[2]!) {
       this.norm = 1 / vowelLevel(this.hz, [f1, this.f[1]!, this.f[2]!]);
       at[0] = this.hz;
       at[1] = f1;
@@ -140,6 +144,9 @@ export class Singer {
   }
 
   /** Targets for one control step of the current note: voice, aspiration and frication levels, formants. */
+  /** This control step's targets, reused so the control path allocates nothing. */
+  private readonly t = { ampT: 0, aspT: 0, fricT: 0, fricHz: 4000, cut: false };
+
   private control(note: Prepared, frame: number) {
     const age = (frame - note.start) / SR;
     const o = note.onset;
@@ -193,8 +200,12 @@ export class Singer {
     }
     for (let i = 0; i < 3; i++) this.f[i]! += (ft[i]! - this.f[i]!) * K_FORMANT;
     // Loudness follows the vibrato a little, as a singer's does.
-    const ampT = age >= voiceAt ? note.level * murmur * (1 + 0.12 * vib) : 0;
-    return { ampT, aspT: aspT * note.level, fricT, fricHz: o.noiseHz || 4000, cut: age < voiceAt || murmur < 1 };
+    const t = this.t;
+    t.ampT = age >= voiceAt ? note.level * murmur * (1 + 0.12 * vib) : 0;
+    t.aspT = aspT * note.level;
+    t.fricT = fricT;
+    t.fricHz = o.noiseHz || 4000;
+    t.cut = age < voiceAt || murmur < 1;
   }
 
   /** Adds `n` frames starting at song frame `frame0` into `out`. */
@@ -216,7 +227,9 @@ export class Singer {
         continue;
       }
       this.noisePos = noisePos;
-      const c = active ? this.control(note, frame) : { ampT: 0, aspT: 0, fricT: 0, fricHz: 4000, cut: false };
+      const c = this.t;
+      if (active) this.control(note, frame);
+      else c.ampT = c.aspT = c.fricT = 0;
 
       // Per-sample ramps from the smoothed values at this step's start to its end.
       const dAmp = ((c.ampT - amp) * (c.ampT > amp ? K_ATTACK : c.cut ? K_CUT : K_RELEASE)) / CTRL;
@@ -228,9 +241,11 @@ export class Singer {
       const normEnd = this.normalise(Math.max(this.f[0]!, hz * 1.1));
       const dNorm = (normEnd - nrm) / CTRL;
       // Sopranos raise F1 to the fundamental on high notes (formant tuning); without it a high "i" thins to a whistle.
-      const [a0, b0, c0] = resonator(0, Math.max(this.f[0]!, hz * 1.1));
-      const [a1, b1, c1] = resonator(1, this.f[1]!);
-      const [a2, b2, c2] = resonator(2, this.f[2]!);
+      const k = this.k;
+      resonator(0, Math.max(this.f[0]!, hz * 1.1), k, 0);
+      resonator(1, this.f[1]!, k, 3);
+      resonator(2, this.f[2]!, k, 6);
+      const a0 = k[0]!, b0 = k[1]!, c0 = k[2]!, a1 = k[3]!, b1 = k[4]!, c1 = k[5]!, a2 = k[6]!, b2 = k[7]!, c2 = k[8]!;
       let y0 = y[0]!, y0b = y[1]!, y1 = y[2]!, y1b = y[3]!, y2 = y[4]!, y2b = y[5]!, y3 = y[6]!, y3b = y[7]!, y4 = y[8]!, y4b = y[9]!;
       // A TPT state-variable band-pass (Q ≈ 1.4) shapes the consonant's hiss.
       const g = Math.tan((Math.PI * c.fricHz) / SR);
