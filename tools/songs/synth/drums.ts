@@ -63,7 +63,7 @@ function hit(h: DrumHit, index: number, seed: number): Hit {
   const p: Record<Kind, [number, number, number, number, number, number, number, number, number, boolean, number]> = {
     kick: [0, 47, 115, 0.032, 1, 0.12, 0.25, 0.004, 3000, false, 1.4],
     tom: [((h.midi - 45) / 5) * 0.3, TOM_HZ[h.midi] ?? 110, 45, 0.05, 0.8, 0.18, 0.15, 0.01, 2500, false, 1.4],
-    snare: [0.05, 185, 60, 0.02, 0.45, 0.06, 0.75, 0.11, 3200, false, 0.8],
+    snare: [0.05, 185, 60, 0.02, 0.5, 0.06, 0.6, 0.085, 3200, false, 0.8],
     clap: [-0.05, 0, 0, 1, 0, 1, 0.8, 0.08, 1300, false, 0.7],
     stick: [0.1, 880, 0, 1, 0.5, 0.015, 0.4, 0.01, 2200, false, 1],
     hat: [0.3, 0, 0, 1, 0, 1, h.midi === 44 ? 0.18 : 0.28, h.midi === 44 ? 0.014 : 0.022, 7500, true, 1],
