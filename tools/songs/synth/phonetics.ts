@@ -141,6 +141,3 @@ export function syllableOf(text: string): SyllableSound {
   cache.set(text, sound);
   return sound;
 }
-
-/** The onset alone (see syllableOf). */
-export const onsetOf = (text: string) => syllableOf(text).onset;

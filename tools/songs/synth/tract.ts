@@ -12,7 +12,10 @@ export const OPEN_QUOTIENT = 0.6;
 /** One-pole smoothing of the source: a little softer than a pressed voice. */
 export const TILT = 0.7;
 
-/** The flow derivative of the pulse u²(1 − u) over the open phase u = phase / OQ; zero while closed. */
+/**
+ * The flow derivative of the pulse u²(1 − u) over the open phase u = phase / OQ; zero while closed.
+ * (The singer's loop computes the same expression inline, band-limiting the closure.)
+ */
 export const glottal = (phase: number) => {
   if (phase >= OPEN_QUOTIENT) return 0;
   const u = phase / OPEN_QUOTIENT;
