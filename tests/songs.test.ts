@@ -147,5 +147,21 @@ describe("songs", () => {
     const b = (await base.call("GET", "/v1/billing/users/max/balance", { key })).body.features.find((f: any) => f.feature === "song");
     expect(b.allowance).toMatchObject({ used: 0, left: 3 });
   }, 60_000);
+
+  it("extending a song keeps its lyrics and adds sections for the added time, as a new metered song", async () => {
+    const t = setup();
+    const key = t.key("acme", ["generate"]);
+    const first = (await t.call("POST", "/v1/songs", { key, body: { userId: "ola", seed: 8, durationSec: 20, theme: "故乡", language: "zh" } })).body.song;
+    const ext = await t.call("POST", `/v1/songs/${first.id}/extend`, { key, body: { addSec: 30, userId: "ola" } });
+    expect(ext.status, JSON.stringify(ext.body).slice(0, 300)).toBe(200);
+    const song = ext.body.song;
+    expect(song).toMatchObject({ parentId: first.id, durationSec: 50, title: first.title, style: first.style, mood: first.mood });
+    expect(song.lyrics.sections.slice(0, first.lyrics.sections.length)).toEqual(first.lyrics.sections);
+    expect(song.lyrics.sections.length).toBeGreaterThan(first.lyrics.sections.length);
+    expect(ext.body.hold).toMatchObject({ feature: "song", status: "settled" });
+    // Only the creator extends; at most 120 s at a time.
+    expectEnvelope(await t.call("POST", `/v1/songs/${first.id}/extend`, { key, body: { userId: "someone" } }), 403, "forbidden");
+    expectEnvelope(await t.call("POST", `/v1/songs/${song.id}/extend`, { key, body: { addSec: 121, userId: "ola" } }), 400, "validation_failed");
+  }, 60_000);
 });
 
