@@ -67,5 +67,9 @@ describe("end-user tokens", () => {
     const helper = await token("helper");
     expectEnvelope(await t.call("POST", `/v1/referrals/${link.body.code}/help`, { key: helper, body: { helperId: "not-me" } }), 403, "forbidden");
     expect((await t.call("POST", `/v1/referrals/${link.body.code}/help`, { key: helper, body: { helperId: "helper" } })).status).toBe(200);
+    // The progress shows the inviter's balance and helpers: only the inviter's own token sees it.
+    expect((await t.call("GET", `/v1/referrals/${link.body.code}`, { key: inviter })).body.inviterId).toBe("inv");
+    expectEnvelope(await t.call("GET", `/v1/referrals/${link.body.code}`, { key: helper }), 404, "not_found");
+    expect((await t.call("GET", `/v1/referrals/${link.body.code}`, { key: backend })).status).toBe(200);
   });
 });

@@ -43,7 +43,7 @@ export function keysTableResolver(db: Db, now: () => Date): (secret: string) => 
   const touched = new Map<string, number>();
   return (secret) => {
     if (looksLikeEndUserToken(secret))
-      return verifyEndUserToken(db, secret, now()).then((t) => t && { keyId: `eut:${t.userId}`, workspaceId: t.workspaceId, scopes: [], ...END_USER_RATE, endUserId: t.userId });
+      return verifyEndUserToken(db, secret, now()).then((t) => t && { keyId: `eut:${t.workspaceId}:${t.userId}`, workspaceId: t.workspaceId, scopes: [], ...END_USER_RATE, endUserId: t.userId });
     const key = findActiveKey(db, secret);
     if (!key) return undefined;
     const at = now().getTime();

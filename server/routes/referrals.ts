@@ -1,3 +1,4 @@
+import { ApiError, ErrorCode, bi } from "../../lib/errors.ts";
 import { createRoute, z } from "@hono/zod-openapi";
 import { CreateReferralInput, HelpInput, ReferralCode, createReferral, help, progress, voidHelp } from "../../billing/referrals.ts";
 import { errorResponses } from "../errors.ts";
@@ -98,7 +99,14 @@ export function registerReferrals(app: Router) {
       request: { params: CodeParams },
       responses: { ...ok(Progress, "Progress / 进度"), ...errorResponses },
     }),
-    (c) => c.json(progress(c.get("ctx"), c.req.valid("param").code), 200),
+    (c) => {
+      const code = c.req.valid("param").code;
+      const p = progress(c.get("ctx"), code);
+      // It shows the inviter's balance and helpers: an end-user token sees its own link's only.
+      const viewer = c.get("auth").endUserId;
+      if (viewer !== undefined && viewer !== p.inviterId) throw new ApiError(ErrorCode.NotFound, bi("助力链接不存在", `no referral link ${code}`), { reason: "unknown_code" });
+      return c.json(p, 200);
+    },
   );
   app.openapi(
     createRoute({

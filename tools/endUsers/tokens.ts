@@ -33,7 +33,13 @@ export type EndUserClaims = { workspaceId: number; userId: string; tokenId: stri
 /** JWTs start with the base64 of '{"': the one shape an API key (fw_…) never has. */
 export const looksLikeEndUserToken = (secret: string) => secret.startsWith("eyJ") && secret.split(".").length === 3;
 
-const keyOf = (db: Db) => new TextEncoder().encode(platformSecret(db, KEY_NAME, () => randomToken(64)));
+// Read once per database: every request made with a token checks it.
+const keys = new WeakMap<Db, Uint8Array>();
+function keyOf(db: Db): Uint8Array {
+  let k = keys.get(db);
+  if (!k) keys.set(db, (k = new TextEncoder().encode(platformSecret(db, KEY_NAME, () => randomToken(64)))));
+  return k;
+}
 
 export async function mintEndUserToken(db: Db, workspaceId: number, userId: string, ttlSeconds: number, now: Date): Promise<z.infer<typeof EndUserToken>> {
   const iat = Math.floor(now.getTime() / 1000);
