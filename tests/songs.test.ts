@@ -163,5 +163,31 @@ describe("songs", () => {
     expectEnvelope(await t.call("POST", `/v1/songs/${first.id}/extend`, { key, body: { userId: "someone" } }), 403, "forbidden");
     expectEnvelope(await t.call("POST", `/v1/songs/${song.id}/extend`, { key, body: { addSec: 121, userId: "ola" } }), 400, "validation_failed");
   }, 60_000);
+
+  it("an instrumental song has no lyrics and no timings; a short song shows only the lines it sings, every one of them timed", async () => {
+    const t = setup();
+    const key = t.key("acme", ["generate"]);
+    const inst = await t.call("POST", "/v1/songs", { key, body: { userId: "ivy", seed: 1, durationSec: 10, instrumental: true } });
+    expect(inst.status, JSON.stringify(inst.body).slice(0, 300)).toBe(200);
+    expect(inst.body.song).toMatchObject({ instrumental: true, lyrics: null, timings: [], lyricsSource: "none" });
+    expect((await t.app.request(`/v1/songs/${inst.body.song.id}/stems/lead.wav`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
+    for (const [durationSec, seed] of [[10, 5], [15, 6], [30, 7]] as const) {
+      const song = (await t.call("POST", "/v1/songs", { key, body: { userId: `ivy-${durationSec}`, seed, durationSec, theme: "海" } })).body.song;
+      const timed = new Set(song.timings.map((x: any) => `${x.section}:${x.line}`));
+      const shown = song.lyrics.sections.flatMap((sec: any, i: number) => sec.lines.map((_: string, j: number) => `${i}:${j}`));
+      expect(shown.length, `${durationSec} s`).toBeGreaterThan(0);
+      expect(shown.filter((k: string) => !timed.has(k)), `${durationSec} s`).toEqual([]);
+    }
+  }, 60_000);
+
+  it("an extension's new sections are sung: they have timings", async () => {
+    const t = setup();
+    const key = t.key("acme", ["generate"]);
+    const first = (await t.call("POST", "/v1/songs", { key, body: { userId: "jo", seed: 4, durationSec: 10, theme: "夜晚" } })).body.song;
+    const ext = (await t.call("POST", `/v1/songs/${first.id}/extend`, { key, body: { addSec: 20, userId: "jo" } })).body.song;
+    const sections = new Set(ext.timings.map((x: any) => x.section));
+    expect(ext.lyrics.sections.length).toBeGreaterThan(first.lyrics.sections.length);
+    for (let i = 0; i < ext.lyrics.sections.length; i++) expect(sections.has(i), `section ${i}`).toBe(true);
+  }, 60_000);
 });
 

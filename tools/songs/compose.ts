@@ -56,9 +56,29 @@ export async function planSong(prompts: Prompts, req: SongRequest, seed: number,
   return { ...base, title: lyrics.title, lyrics, lyricsSource: "offline", rhymed: true };
 }
 
+/**
+ * The lyrics as they are sung: the arrangement drops lines that do not fit the length, so those are
+ * dropped here too (and the music arranged again for what is left), and a song never shows or
+ * stores lyrics nobody sings.
+ */
+function sungOnly(plan: SongPlan): { lyrics: Lyrics | null; arrangement: Arrangement } {
+  const opts = { style: plan.style, mood: plan.mood, durationSec: plan.request.durationSec, seed: plan.seed };
+  const first = arrange(plan.lyrics, opts);
+  if (!plan.lyrics) return { lyrics: null, arrangement: first };
+  const sung = new Set(first.lead.map((n) => `${n.section}:${n.line}`));
+  const total = plan.lyrics.sections.reduce((n, s) => n + s.lines.length, 0);
+  if (sung.size === total) return { lyrics: plan.lyrics, arrangement: first };
+  const sections = plan.lyrics.sections
+    .map((s, i) => ({ ...s, lines: s.lines.filter((_, j) => sung.has(`${i}:${j}`)) }))
+    .filter((s) => s.lines.length > 0);
+  const lyrics = { ...plan.lyrics, sections };
+  return { lyrics, arrangement: arrange(lyrics, opts) };
+}
+
 /** Music, MIDI, audio and cover from a plan: synchronous and byte-for-byte reproducible. */
-export function renderSong(plan: SongPlan): ComposedSong {
-  const arrangement = arrange(plan.lyrics, { style: plan.style, mood: plan.mood, durationSec: plan.request.durationSec, seed: plan.seed });
+export function renderSong(input: SongPlan): ComposedSong {
+  const { lyrics: sung, arrangement } = sungOnly(input);
+  const plan = { ...input, lyrics: sung };
   const timings = plan.lyrics ? wordTimings(arrangement, plan.lyrics) : [];
   const midi = toMidi(arrangement, { title: plan.title, ...(plan.lyrics ? { lyrics: plan.lyrics } : {}) });
   const wav = renderWav(arrangement, { seed: plan.seed, title: plan.title, instrumental: plan.request.instrumental });

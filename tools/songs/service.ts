@@ -53,7 +53,8 @@ async function store(ctx: Ctx, deps: SongDeps, s: ComposedSong, meta: { id: stri
     instrumental: s.request.instrumental,
     plan: planOf(ctx.db, ctx.workspaceId, meta.userId, now),
     request: s.request as unknown as Record<string, unknown>,
-    lyrics: s.lyrics,
+    // The column is NOT NULL: an instrumental stores an empty lyric sheet, read back as none (lyricsOf).
+    lyrics: s.lyrics ?? { title: s.title, language: s.request.language, sections: [] },
     lyricsSource: s.lyricsModel ? `${s.lyricsSource}:${s.lyricsModel}` : s.lyricsSource,
     music: { key: a.key, mode: a.mode, bpm: a.bpm, sections: a.sections, chords: a.chords.map((c) => ({ symbol: c.symbol, time: c.time, duration: c.duration })) },
     timings: s.timings,
@@ -93,10 +94,13 @@ export async function createSong(ctx: Ctx, deps: SongDeps, input: { userId: stri
 async function extendedPlan(ctx: Ctx, deps: SongDeps, parent: SongRow, req: SongRequest, seed: number): Promise<SongPlan> {
   const base = parent.request as unknown as SongRequest;
   const added = await planSong(ctx.prompts, { ...base, durationSec: req.durationSec - parent.durationSec, seed, lyrics: undefined, title: parent.title }, seed, deps.llm);
-  const old = parent.lyrics as Lyrics | null;
+  const old = lyricsOf(parent);
   const lyrics = old && added.lyrics ? { ...old, sections: [...old.sections, ...added.lyrics.sections] } : old;
   return { ...added, request: { ...base, durationSec: req.durationSec }, seed: parent.seed, style: parent.style as SongPlan["style"], mood: parent.mood as SongPlan["mood"], title: parent.title, lyrics, lyricsSource: added.lyricsSource };
 }
+
+/** A song's lyrics, none for an instrumental. */
+export const lyricsOf = (row: SongRow): Lyrics | null => (row.instrumental ? null : (row.lyrics as Lyrics));
 
 export function songRow(ctx: Ctx, id: string): SongRow {
   const row = ctx.db.select().from(songs).where(and(eq(songs.workspaceId, ctx.workspaceId), eq(songs.id, id))).get();
@@ -114,7 +118,7 @@ export function visibleSong(ctx: Ctx, id: string, viewer: string | undefined): S
 export function songView(ctx: Ctx, row: SongRow) {
   const ws: WorkspaceRow = getWorkspace(ctx.db, ctx.workspaceId);
   const base = `/v1/songs/${row.id}`;
-  const lyrics = row.lyrics as Lyrics | null;
+  const lyrics = lyricsOf(row);
   return {
     id: row.id,
     userId: row.userId,
@@ -170,7 +174,7 @@ export async function stemFile(ctx: Ctx, deps: SongDeps, row: SongRow, track: Tr
   const kept = await deps.blobs.get(key);
   if (kept) return kept;
   const request = { ...(row.request as unknown as SongRequest), durationSec: row.durationSec };
-  const plan: SongPlan = { request, seed: row.seed, style: row.style as SongPlan["style"], mood: row.mood as SongPlan["mood"], title: row.title, lyrics: row.lyrics as Lyrics | null, lyricsSource: "offline" };
+  const plan: SongPlan = { request, seed: row.seed, style: row.style as SongPlan["style"], mood: row.mood as SongPlan["mood"], title: row.title, lyrics: lyricsOf(row), lyricsSource: "offline" };
   const arrangement = arrange(plan.lyrics, { style: plan.style, mood: plan.mood, durationSec: row.durationSec, seed: row.seed });
   const bytes = renderStem(plan, arrangement, track);
   await deps.blobs.put(key, bytes, "audio/wav");
