@@ -106,6 +106,12 @@ describe("songs", () => {
     expect(c.body.creator).toMatchObject({ userId: "dee", points: 6, level: 1 });
     const profile = (await t.call("GET", "/v1/users/dee", { key: t.key("acme", ["operator"]) })).body;
     expect(profile.traits).toMatchObject({ creator_level: 1, creator_points: 6 });
+    // Repeating a share or comment, or reacting to one's own song, counts on the song but not for the level.
+    for (let i = 0; i < 5; i++) await t.call("POST", `/v1/songs/${id}/reactions`, { key: eve, body: { kind: "share" } });
+    for (const kind of ["like", "share"]) await t.call("POST", `/v1/songs/${id}/reactions`, { key: dee, body: { kind } });
+    const after = await t.call("POST", `/v1/songs/${id}/reactions`, { key: dee, body: { kind: "comment", text: "我自己的歌" } });
+    expect(after.body.song.shares).toBe(7);
+    expect(after.body.creator).toMatchObject({ points: 6, level: 1 });
   }, 60_000);
 
   it("with an OpenAI-compatible LLM configured, the LLM writes the lyrics (real SDK over HTTP to a local server) and the song says so", async () => {

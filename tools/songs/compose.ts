@@ -43,7 +43,8 @@ export async function planSong(prompts: Prompts, req: SongRequest, seed: number,
   if (req.lyrics) {
     const { lyrics, errors } = parseLyrics(req.lyrics, req.language, { ...(req.title ? { title: req.title } : {}), durationSec: req.durationSec });
     const check = validateLyrics(lyrics, { durationSec: req.durationSec, custom: true });
-    const problems = [...errors, ...check.problems];
+    // The parser and the validator can name the same problem (too many lines): once is enough.
+    const problems = [...new Set([...errors, ...check.problems])];
     if (problems.length) throw new ApiError(ErrorCode.ValidationFailed, bi("歌词无法演唱", `lyrics cannot be sung: ${problems.join("; ")}`), problems.map((message) => ({ path: "lyrics", message })));
     return { ...base, title: lyrics.title, lyrics, lyricsSource: "user", rhymed: check.rhymed };
   }

@@ -7,7 +7,7 @@ import type { Ctx } from "../context.ts";
 import { songRow, songView, type SongRow } from "./service.ts";
 
 /**
- * 一键三连: likes, shares and comments on published songs. They raise the creator's level, kept as
+ * 一键三连: likes, shares and comments on published songs. Other people's raise the creator's level, kept as
  * the `creator_level` trait on the creator's profile so segments can use it ({trait: creator_level}).
  */
 export const ReactionInput = z
@@ -37,11 +37,16 @@ export function react(ctx: Ctx, song: SongRow, userId: string, input: z.infer<ty
     ).run(newId("rx"), ctx.workspaceId, song.id, userId, input.kind, input.text ?? null, now).changes;
     // A second like by the same user is not a second like.
     if (added) stmt(ctx.db, `UPDATE songs SET ${input.kind}s = ${input.kind}s + 1 WHERE workspace_id = ? AND id = ?`).run(ctx.workspaceId, song.id);
-    const t = stmt(ctx.db, "SELECT coalesce(sum(likes), 0) AS likes, coalesce(sum(shares), 0) AS shares, coalesce(sum(comments), 0) AS comments FROM songs WHERE workspace_id = ? AND user_id = ?").get(
-      ctx.workspaceId,
-      song.userId,
-    ) as { likes: number; shares: number; comments: number };
-    const points = t.likes * POINTS.like + t.shares * POINTS.share + t.comments * POINTS.comment;
+    // The level counts other people's reactions, each kind once per person and song: a creator
+    // cannot share or comment their way up, and neither can one fan by repeating.
+    const t = stmt(
+      ctx.db,
+      `SELECT r.kind AS kind, count(DISTINCT r.song_id || char(0) || r.user_id) AS n
+         FROM song_reactions r JOIN songs s ON s.workspace_id = r.workspace_id AND s.id = r.song_id
+        WHERE r.workspace_id = ? AND s.user_id = ? AND r.user_id != s.user_id
+        GROUP BY r.kind`,
+    ).all(ctx.workspaceId, song.userId) as { kind: keyof typeof POINTS; n: number }[];
+    const points = t.reduce((sum, x) => sum + x.n * POINTS[x.kind], 0);
     const level = levelOf(points);
     ensureProfile(ctx, song.userId, now);
     patchTraits(ctx, song.userId, { creator_level: level, creator_points: points }, now);
