@@ -78,6 +78,8 @@ describe("songs", () => {
     const bad = await t.call("POST", "/v1/songs", { key, body: { userId: "cy", requestId: "bad", lyrics: "[Verse]\n" + "啊".repeat(40) } });
     expectEnvelope(bad, 400, "validation_failed");
     expect(rows(t.db, "SELECT status FROM credit_holds WHERE id = 'bad'")).toEqual([{ status: "released" }]);
+    // A body far past any song request is refused before it is read or charged.
+    expectEnvelope(await t.call("POST", "/v1/songs", { key, body: { userId: "cy", lyrics: "x".repeat(70_000) } }), 413, "payload_too_large");
     const b = (await t.call("GET", "/v1/billing/users/cy/balance", { key })).body.features.find((f: any) => f.feature === "song");
     expect(b.allowance).toMatchObject({ used: 0, left: 3 });
   });

@@ -3,12 +3,17 @@ import { KEYS_PATH, VerifyInput, certificateOf, certificateView, certify, verify
 import { songRow, visibleSong } from "../../tools/songs/service.ts";
 import { ApiError, ErrorCode, bi } from "../../lib/errors.ts";
 import { errorResponses } from "../errors.ts";
+import { limitBody } from "../middleware/bodyLimit.ts";
 import { jsonBody, ok, routesFor, type Router } from "../openapi.ts";
 
 const Json = z.record(z.string(), z.unknown());
 export const VERIFY_PATH = "/v1/certificates/verify";
 
+/** Keyless, so bounded: a certificate and the four files of a 180 s song, base64 (the WAV is ~42 MB of it). */
+const MAX_VERIFY_BODY = 48 * 1024 * 1024;
+
 export function registerCertificates(app: Router, signer: CertificateSigner) {
+  app.use(VERIFY_PATH, limitBody(MAX_VERIFY_BODY));
   const route = routesFor("certificates", "generate", { endUsers: true });
   app.openapi(
     createRoute({

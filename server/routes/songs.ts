@@ -8,6 +8,7 @@ import { TRACKS } from "../../tools/songs/types.ts";
 import type { AppEnv } from "../env.ts";
 import { errorResponses } from "../errors.ts";
 import { actingUser } from "../middleware/auth.ts";
+import { limitBody } from "../middleware/bodyLimit.ts";
 import { jsonBody, ok, routesFor, type Router } from "../openapi.ts";
 
 const Json = z.record(z.string(), z.unknown());
@@ -38,8 +39,13 @@ const viewerOf = (c: Context<AppEnv>) => c.get("auth").endUserId;
 const send = (c: Context<AppEnv>, f: { bytes: Uint8Array; contentType: string }) =>
   c.body(f.bytes as Uint8Array<ArrayBuffer>, 200, { "content-type": f.contentType, "cache-control": "private, max-age=31536000, immutable" });
 
+/** A song request is a few KB (lyrics ≤ 3,000 characters): anything far larger is refused unread. */
+const MAX_SONG_BODY = 64 * 1024;
+
 export function registerSongs(app: Router, deps: SongDeps) {
   const route = routesFor("songs", "generate", { endUsers: true });
+  app.use("/v1/songs", limitBody(MAX_SONG_BODY));
+  app.use("/v1/songs/*", limitBody(MAX_SONG_BODY));
   app.openapi(
     createRoute({
       ...route("post", "/v1/songs", "Make a song / 生成歌曲", {

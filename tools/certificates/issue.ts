@@ -91,7 +91,7 @@ export const VerifyInput = z
   .strictObject({
     certificate: z.string().min(20).max(20_000).meta({ description: "The compact JWS. 证书（JWS）" }),
     files: z
-      .partialRecord(z.enum(["audio.wav", "song.mid", "cover.svg", "lyrics.json"]), z.string().max(12_000_000).meta({ description: "base64" }))
+      .partialRecord(z.enum(["audio.wav", "song.mid", "cover.svg", "lyrics.json"]), z.string().max(45_000_000).meta({ description: "base64" }))
       .optional()
       .meta({ description: "Files to check against the certificate, base64. 待校验文件" }),
   })
