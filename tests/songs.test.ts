@@ -99,7 +99,7 @@ describe("songs", () => {
     expectEnvelope(await t.call("GET", `/v1/songs/${id}/audio.wav`, { key: eve }), 404, "not_found");
     expectEnvelope(await t.call("POST", "/v1/songs", { key: eve, body: { userId: "dee", seed: 1, durationSec: 10 } }), 403, "forbidden");
     expectEnvelope(await t.call("GET", `/v1/songs/${id}`, { key: t.key("other", ["generate"]) }), 404, "not_found");
-    expectEnvelope(await t.call("POST", `/v1/songs/${id}/publish`, { key: eve, body: {} }), 403, "forbidden");
+    expectEnvelope(await t.call("POST", `/v1/songs/${id}/publish`, { key: eve, body: {} }), 404, "not_found");
     expect((await t.call("POST", `/v1/songs/${id}/publish`, { key: dee, body: {} })).body.published).toBe(true);
     expect((await t.call("GET", `/v1/songs/${id}`, { key: eve })).status).toBe(200);
     for (const kind of ["like", "like", "share"]) await t.call("POST", `/v1/songs/${id}/reactions`, { key: eve, body: { kind } });

@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { HoldView } from "../../billing/holds.ts";
 import { ApiError, ErrorCode, bi } from "../../lib/errors.ts";
 import { ReactionInput, react } from "../../tools/songs/reactions.ts";
-import { CreateSongInput, createSong, listSongs, publishSong, songFile, songRow, songView, stemFile, visibleSong, type SongDeps } from "../../tools/songs/service.ts";
+import { CreateSongInput, createSong, listSongs, publishSong, songFile, songView, stemFile, visibleSong, type SongDeps } from "../../tools/songs/service.ts";
 import { TRACKS } from "../../tools/songs/types.ts";
 import type { AppEnv } from "../env.ts";
 import { errorResponses } from "../errors.ts";
@@ -122,7 +122,8 @@ export function registerSongs(app: Router, deps: SongDeps) {
     }),
     (c) => {
       const ctx = c.get("ctx");
-      const row = songRow(ctx, c.req.valid("param").id);
+      // Another user's draft is a 404 to an end user, as everywhere: a 403 would tell the id exists.
+      const row = visibleSong(ctx, c.req.valid("param").id, viewerOf(c));
       const userId = userOf(c, c.req.valid("json").userId ?? (c.get("auth").endUserId ? undefined : row.userId));
       if (row.userId !== userId) throw new ApiError(ErrorCode.Forbidden, bi("只能发布自己的歌曲", "only the song's creator can publish it"));
       return c.json(publishSong(ctx, row), 200);
