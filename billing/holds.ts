@@ -115,7 +115,9 @@ export function reserve(ctx: Ctx, input: { holdId: string; userId: string; featu
     const prior = holdRow(ctx.db, ws.id, input.holdId);
     if (prior) {
       if (prior.fingerprint !== fingerprint) throw new ApiError(ErrorCode.Conflict, bi("该请求编号已用于其他请求", `request ${input.holdId} was made with other parameters`));
-      return { hold: holdView(prior), replay: true, outcome: prior.outcome };
+      // Released without an outcome (the sweep took it, or the server failed): the request never
+      // happened as far as the caller can tell, so a retry under the same id runs again.
+      if (!(prior.status === "released" && prior.outcome === null)) return { hold: holdView(prior), replay: true, outcome: prior.outcome };
     }
     ensureAllowance(ctx.db, ws, catalog, input.userId, input.feature, now);
     const grants = spendable(ctx.db, ws.id, input.userId, input.feature, now);
@@ -157,10 +159,16 @@ export function reserve(ctx: Ctx, input: { holdId: string; userId: string; featu
       timeoutAt: now + catalog.holdTimeoutSeconds * 1000,
       decidedAt: null,
     };
-    stmt(
-      ctx.db,
-      "INSERT INTO credit_holds (workspace_id, id, user_id, feature, amount, fingerprint, status, lines, key_id, key_charge, key_period, created_at, timeout_at) VALUES (?, ?, ?, ?, ?, ?, 'held', ?, ?, ?, ?, ?, ?)",
-    ).run(ws.id, row.id, row.userId, row.feature, amount, fingerprint, JSON.stringify(lines), row.keyId, key.charge || null, key.period, now, row.timeoutAt);
+    if (prior)
+      stmt(
+        ctx.db,
+        "UPDATE credit_holds SET status = 'held', amount = ?, lines = ?, key_id = ?, key_charge = ?, key_period = ?, created_at = ?, timeout_at = ?, decided_at = NULL WHERE workspace_id = ? AND id = ? AND status = 'released' AND outcome IS NULL",
+      ).run(amount, JSON.stringify(lines), row.keyId, key.charge || null, key.period, now, row.timeoutAt, ws.id, row.id);
+    else
+      stmt(
+        ctx.db,
+        "INSERT INTO credit_holds (workspace_id, id, user_id, feature, amount, fingerprint, status, lines, key_id, key_charge, key_period, created_at, timeout_at) VALUES (?, ?, ?, ?, ?, ?, 'held', ?, ?, ?, ?, ?, ?)",
+      ).run(ws.id, row.id, row.userId, row.feature, amount, fingerprint, JSON.stringify(lines), row.keyId, key.charge || null, key.period, now, row.timeoutAt);
     ledger(ctx.db, { workspaceId: ws.id, userId: input.userId, feature: input.feature, type: "hold", amount, holdId: input.holdId, lines, at: now });
     return { hold: holdView(row), replay: false };
   });

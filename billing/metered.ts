@@ -33,10 +33,13 @@ function begin<T>(ctx: Ctx, feature: Feature, who: Who): Started<T> {
   return { done: { ...(first ? { result: first.result as T } : {}), hold: r.hold, replay: true } };
 }
 
-/** The outcome of a failed run, as a replay will answer it. */
-function failure(err: unknown): HoldOutcome {
-  if (err instanceof ApiError) return { error: { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) } };
-  return { error: { code: ErrorCode.Internal, message: bi("服务器内部错误", "internal error") } };
+/**
+ * The outcome of a failed run, as a replay will answer it: a refusal (4xx) is the request's answer
+ * and is kept; a fault (a 500: the file store down, a crash) is not, so a retry runs again.
+ */
+function failure(err: unknown): HoldOutcome | undefined {
+  if (err instanceof ApiError && err.status < 500) return { error: { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) } };
+  return undefined;
 }
 
 function finish<T>(ctx: Ctx, feature: Feature, userId: string, holdId: string, result: T) {

@@ -226,4 +226,19 @@ describe("metered generations: hold, settle, release", () => {
     const o = (await t.call("GET", "/v1/billing/overview", { key: t.key })).body;
     expect(o.creditTotals).toMatchObject({ granted: 3, expired: 2 });
   });
+
+  it("a request whose hold the sweep released (it never reported back) runs again under the same id; a decided one replays", () => {
+    const t = billed(5, new Date("2026-11-24T12:00:00Z"));
+    const take = () => reserve(t.ctx(), { holdId: "lost", userId: "sam", feature: "copy", params: { a: 1 } });
+    expect(take().replay).toBe(false);
+    t.setNow(new Date("2026-11-24T12:11:00Z"));
+    expect(sweepHolds(t.ctx())).toBe(1);
+    const again = take();
+    expect(again).toMatchObject({ replay: false, hold: { status: "held" } });
+    release(t.ctx(), "lost", { error: { code: "not_found", message: "gone" } });
+    // Released with an outcome: that is the request's answer now.
+    expect(take()).toMatchObject({ replay: true, outcome: { error: { code: "not_found" } } });
+    expectLedgerBalances(t.db);
+  });
 });
+
