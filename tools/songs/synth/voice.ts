@@ -1,6 +1,7 @@
 import type { SungNote } from "../types.ts";
-import { NOISE_MASK, SR, frameOf, hash32, midiHz, polyBlep, smooth, unit } from "./dsp.ts";
-import { F4, F5, FORMANTS, FORMANTS_EN_E, VOWEL_GAIN, isChinese, syllableOf, type Onset, type Shape } from "./phonetics.ts";
+import { NOISE_MASK, SR, hash32, midiHz, polyBlep, smooth } from "./dsp.ts";
+import { F4, F5 } from "./phonetics.ts";
+import { prepareNotes, type Prepared } from "./score.ts";
 import { OPEN_QUOTIENT, TILT, resonator, vowelLevel } from "./tract.ts";
 
 /**
@@ -29,21 +30,6 @@ const FIXED = new Float64Array(6);
 resonator(3, F4, FIXED, 0);
 resonator(4, F5, FIXED, 3);
 const [A3, B3, C3, A4, B4, C4] = FIXED as unknown as [number, number, number, number, number, number];
-
-type Prepared = {
-  start: number;
-  end: number;
-  midi: number;
-  level: number;
-  vowel: readonly [number, number, number];
-  onset: Onset;
-  shape: Shape;
-  /** Frame from which the voice moves to the syllable's coda (a diphthong's end or a final n/ng). */
-  codaAt: number;
-  scale: number;
-  tone: number;
-  vibRate: number;
-};
 
 /** How far the pitch starts from the note for each Mandarin tone, in semitones, decaying within ~0.2 s. */
 const TONE_CONTOUR = [0, 0, -0.8, -0.6, 0.9];
@@ -82,34 +68,7 @@ export class Singer {
     seed: number,
     private readonly noise: Float32Array,
   ) {
-    const zh = isChinese(notes);
-    const sorted = [...notes].sort((a, b) => a.time - b.time);
-    this.notes = sorted.map((n, i) => {
-      const start = frameOf(n.time);
-      const nextStart = i + 1 < sorted.length ? frameOf(sorted[i + 1]!.time) : Infinity;
-      const end = Math.min(frameOf(n.time + n.duration), nextStart);
-      const { onset, shape } = syllableOf(n.text);
-      const consonant = onset.gapSec + onset.noiseSec;
-      const vowel = shape.nucleus ?? (n.vowel === "e" && !zh ? FORMANTS_EN_E : FORMANTS[n.vowel]);
-      const dur = (end - start) / SR;
-      // A singer holds the nucleus and closes into the coda at the end of the note.
-      const codaSec = shape.coda ? Math.min(shape.nasalCoda ? 0.12 : 0.15, (shape.nasalCoda ? 0.25 : 0.3) * dur) : 0;
-      const velocity = 0.55 + 0.45 * Math.min(1, Math.max(0, n.velocity));
-      return {
-        start,
-        end,
-        midi: n.midi,
-        level: velocity * VOWEL_GAIN[n.vowel],
-        vowel,
-        onset,
-        shape,
-        codaAt: shape.coda ? end - Math.round(codaSec * SR) : Infinity,
-        // A consonant never takes more than 40 % of a short syllable.
-        scale: consonant > 0 ? Math.min(1, (0.4 * dur) / consonant) : 1,
-        tone: n.tone ?? 1,
-        vibRate: 5.2 + 0.8 * unit(seed, i),
-      };
-    });
+    this.notes = prepareNotes(notes, seed);
     this.noisePos = hash32(seed, 1) & NOISE_MASK;
     this.fricPos = hash32(seed, 2) & NOISE_MASK;
   }
@@ -143,10 +102,10 @@ export class Singer {
     return this.norm;
   }
 
-  /** Targets for one control step of the current note: voice, aspiration and frication levels, formants. */
   /** This control step's targets, reused so the control path allocates nothing. */
   private readonly t = { ampT: 0, aspT: 0, fricT: 0, fricHz: 4000, cut: false };
 
+  /** Targets for one control step of the current note: voice, aspiration and frication levels, formants. */
   private control(note: Prepared, frame: number) {
     const age = (frame - note.start) / SR;
     const o = note.onset;
