@@ -29,6 +29,7 @@ export function newId(prefix: string): string {
   return `${prefix}_${randomToken(16)}`;
 }
 
-export function sha256Hex(s: string): string {
+/** sha256 of text (UTF-8) or bytes, hex. */
+export function sha256Hex(s: string | Uint8Array): string {
   return createHash("sha256").update(s).digest("hex");
 }

@@ -10,7 +10,8 @@ import type { Ctx } from "../context.ts";
 import { getWorkspace } from "../workspaces/index.ts";
 import type { SongRow } from "../songs/service.ts";
 import { AI_LABEL, GENERATOR } from "../songs/types.ts";
-import { sha256Hex, verifyJws } from "./signing.ts";
+import { sha256Hex } from "../../lib/ids.ts";
+import { verifyJws } from "./signing.ts";
 import { mostSimilar } from "./similarity.ts";
 
 /**
@@ -113,7 +114,7 @@ export async function verifyCertificate(signer: CertificateSigner, input: z.infe
   const files: Record<string, "match" | "mismatch" | "not_in_certificate" | "not_base64"> = {};
   for (const [name, b64] of Object.entries(input.files ?? {})) {
     const bytes = fromBase64(b64!);
-    files[name] = !bytes ? "not_base64" : !signed[name] ? "not_in_certificate" : (await sha256Hex(bytes)) === signed[name]!.sha256 ? "match" : "mismatch";
+    files[name] = !bytes ? "not_base64" : !signed[name] ? "not_in_certificate" : sha256Hex(bytes) === signed[name]!.sha256 ? "match" : "mismatch";
   }
   const problems = Object.entries(files)
     .filter(([, s]) => s !== "match")

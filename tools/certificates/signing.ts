@@ -63,11 +63,6 @@ function base64url(s: string): Uint8Array {
   return Uint8Array.from(b, (c) => c.charCodeAt(0));
 }
 
-/** sha256 of bytes, hex (WebCrypto, so the same on Node and Workers). */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
-  return [...d].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** Signs with this database's own key: Node, and the directory object on Workers. */
 export const localSigner = (db: Db) => ({ sign: (m: Record<string, unknown>) => signManifest(db, m), publicKeys: () => publicKeys(db) });

@@ -6,9 +6,8 @@ import { atomic, stmt } from "../../db/sql.ts";
 import { songs, type WorkspaceRow } from "../../db/schema/index.ts";
 import type { BlobStore } from "../../lib/blobs.ts";
 import { ApiError, ErrorCode, bi, notFound } from "../../lib/errors.ts";
-import { newId } from "../../lib/ids.ts";
 import { localIso } from "../../lib/time.ts";
-import { sha256Hex } from "../certificates/signing.ts";
+import { newId, sha256Hex } from "../../lib/ids.ts";
 import type { Ctx } from "../context.ts";
 import { getWorkspace } from "../workspaces/index.ts";
 import type { LlmEndpoint } from "./lyrics/index.ts";
@@ -36,7 +35,7 @@ async function store(ctx: Ctx, deps: SongDeps, s: ComposedSong, meta: { id: stri
   for (const [name, bytes] of Object.entries(s.files) as [SongFile, Uint8Array][]) {
     const key = blobKey(ctx.workspaceId, meta.id, name);
     await deps.blobs.put(key, bytes, SONG_FILES[name]);
-    files[name] = { key, sha256: await sha256Hex(bytes), bytes: bytes.byteLength, contentType: SONG_FILES[name] };
+    files[name] = { key, sha256: sha256Hex(bytes), bytes: bytes.byteLength, contentType: SONG_FILES[name] };
   }
   const now = ctx.now().getTime();
   const a = s.arrangement;
