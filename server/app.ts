@@ -32,6 +32,8 @@ import { memoryBlobs, type BlobStore } from "../lib/blobs.ts";
 import { registerTracking } from "./routes/tracking.ts";
 import { registerSegments } from "./routes/segments.ts";
 import { registerUsers } from "./routes/users.ts";
+import { registerPersonas } from "./routes/personas.ts";
+import { registerIcebreakers } from "./routes/icebreakers.ts";
 import type { Prompts } from "../lib/prompts.ts";
 
 export type Services = {
@@ -115,7 +117,10 @@ export function createApp(services: Services) {
   registerReferrals(app);
   registerEndUsers(app);
   const llm = services.llm?.baseURL && services.llm.model ? { baseURL: services.llm.baseURL, model: services.llm.model, ...(services.llm.apiKey ? { apiKey: services.llm.apiKey } : {}) } : undefined;
-  registerSongs(app, { blobs: services.blobs ?? memoryBlobs(), ...(llm ? { llm } : {}) });
+  const blobs = services.blobs ?? memoryBlobs();
+  registerSongs(app, { blobs, ...(llm ? { llm } : {}) });
+  registerPersonas(app, { blobs });
+  registerIcebreakers(app);
   registerCertificates(app, services.signer ?? localSigner(services.db));
   return app;
 }

@@ -12,3 +12,4 @@ export * from "./billing.ts";
 export * from "./payments.ts";
 export * from "./referrals.ts";
 export * from "./songs.ts";
+export * from "./personas.ts";
