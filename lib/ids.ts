@@ -33,3 +33,10 @@ export function newId(prefix: string): string {
 export function sha256Hex(s: string | Uint8Array): string {
   return createHash("sha256").update(s).digest("hex");
 }
+
+/** A 32-bit FNV-1a hash of text: stable on every runtime, for seeded choices and salted buckets (not for security). */
+export function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { fill, promptJson, type Prompts } from "../../lib/prompts.ts";
+import { fnv1a } from "../../lib/ids.ts";
 import { mulberry32, type Rng } from "../../lib/prng.ts";
 import type { Ctx } from "../context.ts";
 import { getWorkspace } from "../workspaces/index.ts";
@@ -61,11 +62,6 @@ function segments(t: string): Seg[] {
 /** Uppercases the first letter of each English sentence (lexicon phrases are written lower case). */
 const sentenceCase = (s: string) => s.replace(/(^|[.!?]\s+)([a-z])/g, (_, p: string, c: string) => p + c.toUpperCase());
 
-function fnv(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
 
 function shuffled<T>(rng: Rng, items: readonly T[]): T[] {
   const a = [...items];
@@ -144,7 +140,7 @@ export function generateCopy(ctx: Ctx, input: z.input<typeof CopyInput>): CopyRe
   const n = q.variants ?? q.hooks?.length ?? 3;
   const hooks = (q.hooks ?? HOOKS).slice(0, n);
   const variants = hooks.map((hook, v) => {
-    const rng = mulberry32(fnv(`${q.seed}:${v}:${hook}:${q.channel}:${q.theme}:${lang}`));
+    const rng = mulberry32(fnv1a(`${q.seed}:${v}:${hook}:${q.channel}:${q.theme}:${lang}`));
     const start = Object.fromEntries(Object.entries(lists).map(([k, l]) => [k, Math.floor(rng() * l.length)]));
     const varsAt = (r: number): Vars => {
       const vars: Vars = { ...base, event: phrase(theme.event) };

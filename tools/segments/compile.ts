@@ -2,6 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { stmt, type Db } from "../../db/sql.ts";
 import { segments, type WorkspaceRow } from "../../db/schema/index.ts";
 import { ApiError, ErrorCode, bi } from "../../lib/errors.ts";
+import { fnv1a } from "../../lib/ids.ts";
 import { dayNumber, dayStartMs } from "../../lib/time.ts";
 import { INACTIVE_NAMES } from "../events/selection.ts";
 import { SQL_OP, holds, jsonCompare, type Bind } from "./predicates.ts";
@@ -167,12 +168,6 @@ function topPercent(env: Env, n: Extract<Node, { topPercent: unknown }>["topPerc
       LIMIT 1 OFFSET (SELECT max(${k} - 1, 0) FROM profiles q WHERE q.workspace_id = @ws AND json_extract(q.predictive, ${path}) IS NOT NULL))`;
 }
 
-/** A 32-bit FNV-1a hash: the salt becomes a number so the bucket is plain SQL arithmetic. */
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
-}
 
 function inSegment(env: Env, id: string): string {
   if (env.expanding.includes(id)) invalid(`inSegment ${id}`, `cycle: ${[...env.expanding, id].join(" → ")}`);

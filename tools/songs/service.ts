@@ -7,7 +7,7 @@ import { songs, type WorkspaceRow } from "../../db/schema/index.ts";
 import type { BlobStore } from "../../lib/blobs.ts";
 import { ApiError, ErrorCode, bi, notFound } from "../../lib/errors.ts";
 import { localIso } from "../../lib/time.ts";
-import { newId, sha256Hex } from "../../lib/ids.ts";
+import { fnv1a, newId, sha256Hex } from "../../lib/ids.ts";
 import type { Ctx } from "../context.ts";
 import { getWorkspace } from "../workspaces/index.ts";
 import type { LlmEndpoint } from "./lyrics/index.ts";
@@ -23,10 +23,7 @@ export const blobKey = (workspaceId: number, songId: string, file: string) => `w
 
 /** A seed for a request that named none: from the request id when there is one, so a retry makes the same song. */
 function seedFor(requestId: string | undefined): number {
-  const text = requestId ?? newId("seed");
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return h & 0x7fffffff;
+  return fnv1a(requestId ?? newId("seed")) & 0x7fffffff;
 }
 
 /** Stores the files (awaits), then the row (one atomic unit): a row never points at a file that is not there. */
