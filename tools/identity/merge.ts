@@ -1,6 +1,7 @@
 import { stmt, type Db } from "../../db/sql.ts";
 import type { WorkspaceRef as Ws } from "../../db/schema/index.ts";
 import { catalogTraitDelta } from "../catalog/traits.ts";
+import { moveTastes } from "../icebreakers/tastes.ts";
 import { rebuildUserDaily, writeProfileStats } from "../events/rollups.ts";
 import { rebuildUserSegmentRollups } from "../segments/windows.ts";
 import { ofUser } from "../events/selection.ts";
@@ -29,8 +30,8 @@ export function profileTraits(db: Db, workspaceId: number, userId: string): Reco
 }
 
 /**
- * Moves everything of profile `from` onto profile `into`: events, rollups (rebuilt), traits
- * (`into` wins), identities and conflicts; `from` then redirects to `into`. Must run inside a
+ * Moves everything of profile `from` onto profile `into`: events, rollups (rebuilt), taste counts,
+ * traits (`into` wins), identities and conflicts; `from` then redirects to `into`. Must run inside a
  * transaction: the caller holds it.
  */
 export function mergeProfiles(db: Db, ws: Ws, from: string, into: string, now: number) {
@@ -39,6 +40,7 @@ export function mergeProfiles(db: Db, ws: Ws, from: string, into: string, now: n
   const fromTraits = profileTraits(db, w, from);
   const intoTraits = profileTraits(db, w, into);
   stmt(db, "UPDATE events SET user_id = ? WHERE workspace_id = ? AND user_id = ?").run(into, w, from);
+  moveTastes(db, w, from, into);
   rebuildUserDaily(db, w, [from, into], ofUser(w, into));
   rebuildUserSegmentRollups(db, w, [from, into], ofUser(w, into));
   if (!intoTraits) {

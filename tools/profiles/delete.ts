@@ -4,13 +4,15 @@ import { catalogFromEvents } from "../catalog/fromEvents.ts";
 import { catalogTraitDelta } from "../catalog/traits.ts";
 import type { Ctx } from "../context.ts";
 import { ofUser } from "../events/selection.ts";
+import { deleteTastes } from "../icebreakers/tastes.ts";
 import { profileTraits } from "../identity/merge.ts";
 import { deleteUserSegmentRollups } from "../segments/windows.ts";
 import { findProfileId } from "./get.ts";
 
 /**
- * Personal-information deletion: the user's events, rollups, identities, conflicts and profile,
- * in one transaction; the catalog's counts drop by what was removed.
+ * Personal-information deletion: the user's events, rollups, taste counts, persona chats (their
+ * messages and pinned memories too), identities, conflicts and profile, in one transaction; the
+ * catalog's counts drop by what was removed.
  */
 export function deleteUser(ctx: Ctx, id: string) {
   const w = ctx.workspaceId;
@@ -22,9 +24,16 @@ export function deleteUser(ctx: Ctx, id: string) {
     const events = stmt(ctx.db, "DELETE FROM events WHERE workspace_id = ? AND user_id = ?").run(w, userId).changes;
     stmt(ctx.db, "DELETE FROM user_daily WHERE workspace_id = ? AND user_id = ?").run(w, userId);
     deleteUserSegmentRollups(ctx.db, w, [userId]);
+    const tastes = deleteTastes(ctx.db, w, userId);
+    const personaMessages = stmt(
+      ctx.db,
+      "DELETE FROM persona_messages WHERE workspace_id = ? AND chat_id IN (SELECT id FROM persona_chats WHERE workspace_id = ? AND user_id = ?)",
+    ).run(w, w, userId).changes;
+    const personaChats = stmt(ctx.db, "DELETE FROM persona_chats WHERE workspace_id = ? AND user_id = ?").run(w, userId).changes;
+    const personaMemories = stmt(ctx.db, "DELETE FROM persona_memories WHERE workspace_id = ? AND user_id = ?").run(w, userId).changes;
     const identities = stmt(ctx.db, "DELETE FROM identities WHERE workspace_id = ? AND user_id = ?").run(w, userId).changes;
     stmt(ctx.db, "DELETE FROM identity_conflicts WHERE workspace_id = ? AND (owner_user_id = ? OR claimant_user_id = ?)").run(w, userId, userId);
     stmt(ctx.db, "DELETE FROM profiles WHERE workspace_id = ? AND user_id = ?").run(w, userId);
-    return { userId, deleted: { events, identities, profile: 1 } };
+    return { userId, deleted: { events, identities, profile: 1, tastes, personaChats, personaMessages, personaMemories } };
   });
 }
