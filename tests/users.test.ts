@@ -84,7 +84,7 @@ describe("users", () => {
     });
     await t.call("POST", "/v1/identify", { key, body: { userId: "u1", anonymousId: "dev", traits: { tier: "gold" } } });
     const r = await t.call("DELETE", "/v1/users/u1", { key });
-    expect(r.body).toEqual({ userId: "u1", deleted: { events: 1, identities: 1, profile: 1 } });
+    expect(r.body).toEqual({ userId: "u1", deleted: { events: 1, identities: 1, profile: 1, tastes: 0, personaChats: 0, personaMessages: 0, personaMemories: 0 } });
     for (const table of ["events", "user_daily", "identities", "profiles"])
       expect(rows(t.db, `SELECT count(*) AS n FROM ${table} WHERE user_id = 'u1'`)).toEqual([{ n: 0 }]);
     expect(rows(t.db, "SELECT count(*) AS n FROM events")).toEqual([{ n: 1 }]);

@@ -55,7 +55,7 @@ export function registerUsers(app: Router) {
       ...adminRoute("delete", "/v1/users/{id}", "Delete a user's personal data / 删除用户数据", { description: "Removes the user's events, rollups, identities and profile. Scope: admin." }),
       request: { params: UserParams },
       responses: {
-        ...ok(z.object({ userId: z.string(), deleted: z.object({ events: z.number(), identities: z.number(), profile: z.number() }) }), "Deleted / 已删除"),
+        ...ok(z.object({ userId: z.string(), deleted: z.object({ events: z.number(), identities: z.number(), profile: z.number(), tastes: z.number(), personaChats: z.number(), personaMessages: z.number(), personaMemories: z.number() }) }), "Deleted / 已删除"),
         ...errorResponses,
       },
     }),
