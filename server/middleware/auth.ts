@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { Db } from "../../db/sql.ts";
 import type { Scope } from "../../db/schema/index.ts";
 import { ApiError, ErrorCode, bi } from "../../lib/errors.ts";
@@ -101,3 +101,11 @@ export function actingUser(auth: { endUserId?: string }, named: string): string 
   return named;
 }
 
+
+/** The user a request acts for: an end-user token's own (naming another is a 403), or the one a key names (required then). */
+export function requestUser(c: Context<AppEnv>, named: string | undefined, field = "userId"): string {
+  const auth = c.get("auth");
+  if (auth.endUserId) return actingUser(auth, named ?? auth.endUserId);
+  if (!named) throw new ApiError(ErrorCode.ValidationFailed, bi(`缺少 ${field}`, `${field} is required with an API key (an end-user token names its own user)`), [{ path: field, message: "required" }]);
+  return named;
+}

@@ -7,7 +7,7 @@ import { CreateSongInput, createSong, listSongs, publishSong, songFile, songView
 import { TRACKS } from "../../tools/songs/types.ts";
 import type { AppEnv } from "../env.ts";
 import { errorResponses } from "../errors.ts";
-import { actingUser } from "../middleware/auth.ts";
+import { requestUser } from "../middleware/auth.ts";
 import { limitBody } from "../middleware/bodyLimit.ts";
 import { jsonBody, ok, routesFor, type Router } from "../openapi.ts";
 
@@ -24,14 +24,6 @@ const ExtendInput = z
   .meta({ id: "ExtendSongInput" });
 const SongResult = z.object({ song: Json.optional(), hold: HoldView, replay: z.boolean() });
 const binary = (type: string, what: string) => ({ 200: { description: what, content: { [type]: { schema: z.string().meta({ format: "binary" }) } } } });
-
-/** The user a request acts for: an end-user token's own, or the one a key names (required then). */
-function userOf(c: Context<AppEnv>, named: string | undefined): string {
-  const auth = c.get("auth");
-  if (auth.endUserId) return actingUser(auth, named ?? auth.endUserId);
-  if (!named) throw new ApiError(ErrorCode.ValidationFailed, bi("缺少 userId", "userId is required with an API key (an end-user token names its own user)"), [{ path: "userId", message: "required" }]);
-  return named;
-}
 
 /** An end user sees their own songs and published ones; a key sees every song of its workspace. */
 const viewerOf = (c: Context<AppEnv>) => c.get("auth").endUserId;
@@ -57,7 +49,7 @@ export function registerSongs(app: Router, deps: SongDeps) {
     }),
     async (c) => {
       const { userId, requestId, ...request } = c.req.valid("json");
-      const r = await createSong(c.get("ctx"), deps, { userId: userOf(c, userId), keyId: c.get("auth").keyId, ...(requestId ? { requestId } : {}), request });
+      const r = await createSong(c.get("ctx"), deps, { userId: requestUser(c, userId), keyId: c.get("auth").keyId, ...(requestId ? { requestId } : {}), request });
       return c.json(r, 200);
     },
   );
@@ -67,7 +59,7 @@ export function registerSongs(app: Router, deps: SongDeps) {
       request: { query: z.object({ userId: z.string().min(1).max(128).optional() }) },
       responses: { ...ok(z.object({ songs: z.array(Json) }), "Newest first"), ...errorResponses },
     }),
-    (c) => c.json({ songs: listSongs(c.get("ctx"), userOf(c, c.req.valid("query").userId)) }, 200),
+    (c) => c.json({ songs: listSongs(c.get("ctx"), requestUser(c, c.req.valid("query").userId)) }, 200),
   );
   app.openapi(
     createRoute({ ...route("get", "/v1/songs/{id}", "A song: lyrics, timings, plan, links / 歌曲详情"), request: { params: SongParams }, responses: { ...ok(Json, "The song"), ...errorResponses } }),
@@ -106,7 +98,7 @@ export function registerSongs(app: Router, deps: SongDeps) {
     async (c) => {
       const ctx = c.get("ctx");
       const body = c.req.valid("json");
-      const userId = userOf(c, body.userId);
+      const userId = requestUser(c, body.userId);
       const parent = visibleSong(ctx, c.req.valid("param").id, c.get("auth").endUserId ? userId : undefined);
       if (parent.userId !== userId) throw new ApiError(ErrorCode.Forbidden, bi("只能续写自己的歌曲", "only the song's creator can extend it"));
       if (parent.durationSec + body.addSec > 180) throw new ApiError(ErrorCode.ValidationFailed, bi("歌曲最长 180 秒", `a song is at most 180 s: ${parent.durationSec} + ${body.addSec} is too long`));
@@ -124,7 +116,7 @@ export function registerSongs(app: Router, deps: SongDeps) {
       const ctx = c.get("ctx");
       // Another user's draft is a 404 to an end user, as everywhere: a 403 would tell the id exists.
       const row = visibleSong(ctx, c.req.valid("param").id, viewerOf(c));
-      const userId = userOf(c, c.req.valid("json").userId ?? (c.get("auth").endUserId ? undefined : row.userId));
+      const userId = requestUser(c, c.req.valid("json").userId ?? (c.get("auth").endUserId ? undefined : row.userId));
       if (row.userId !== userId) throw new ApiError(ErrorCode.Forbidden, bi("只能发布自己的歌曲", "only the song's creator can publish it"));
       return c.json(publishSong(ctx, row), 200);
     },
@@ -140,7 +132,7 @@ export function registerSongs(app: Router, deps: SongDeps) {
     (c) => {
       const ctx = c.get("ctx");
       const body = c.req.valid("json");
-      return c.json(react(ctx, visibleSong(ctx, c.req.valid("param").id, viewerOf(c)), userOf(c, body.userId), body), 200);
+      return c.json(react(ctx, visibleSong(ctx, c.req.valid("param").id, viewerOf(c)), requestUser(c, body.userId), body), 200);
     },
   );
 }
