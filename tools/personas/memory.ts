@@ -29,7 +29,7 @@ type Row = { id: string; text: string; slot: string | null; source: "user" | "au
 const view = (r: Row): Memory => ({ id: r.id, text: r.text, slot: r.slot, source: r.source, createdAt: new Date(r.created_at).toISOString(), updatedAt: new Date(r.updated_at).toISOString() });
 
 const rowsOf = (db: Db, ws: number, userId: string, personaId: string) =>
-  stmt(db, "SELECT id, text, slot, source, created_at, updated_at FROM persona_memories WHERE workspace_id = ? AND user_id = ? AND persona_id = ? ORDER BY created_at, id").all(ws, userId, personaId) as Row[];
+  stmt(db, "SELECT id, text, slot, source, created_at, updated_at FROM persona_memories WHERE workspace_id = ? AND user_id = ? AND persona_id = ? ORDER BY created_at, rowid").all(ws, userId, personaId) as Row[];
 
 export const listMemories = (ctx: Ctx, userId: string, personaId: string): Memory[] => rowsOf(ctx.db, ctx.workspaceId, userId, personaId).map(view);
 
