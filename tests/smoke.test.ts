@@ -1,6 +1,7 @@
 import { createHash, createHmac } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../cli/main.ts";
 import { http, startNode, startWorker, type Runtime } from "./runtimes.ts";
@@ -382,5 +383,71 @@ describe("the same API on Node and on Workers (Durable Objects)", () => {
     // Node and the Worker make byte-identical files from the same request and seed.
     expect(out[0]!.hashes).toEqual(out[1]!.hashes);
   }, 120_000);
+
+  it("personas: cards listed and a PNG card round trip (R2 on Workers); a chat that remembers a name; the safety answer; the OpenAI SDK streamed and not", async () => {
+    const out = await each(async ({ rt, key }) => {
+      const list = await http(rt, "GET", "/v1/personas", { key });
+      const png = await fetch(`${rt.base}/v1/personas/mengmeizi/card.png`, { headers: { authorization: `Bearer ${key}` } });
+      const bytes = new Uint8Array(await png.arrayBuffer());
+      const imported = await fetch(`${rt.base}/v1/personas?id=my-meng`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "image/png" }, body: bytes });
+      const back = await http(rt, "GET", "/v1/personas/my-meng", { key });
+      const say = (message: string) => http(rt, "POST", "/v1/personas/nuannan/chat", { key, body: { userId: "pal", message } });
+      await say("我叫小林");
+      await say("我喜欢民谣");
+      await say("今天下雨了");
+      const recalled = await say("我叫什么？");
+      const crisis = await say("我不想活了");
+      const client = new OpenAI({ baseURL: `${rt.base}/v1`, apiKey: key, maxRetries: 0 });
+      const models = (await client.models.list()).data.map((m) => m.id);
+      const plain = await client.chat.completions.create({ model: "persona:yaogun-qingnian", user: "sdk", seed: 3, messages: [{ role: "user", content: "My name is Lin" }] });
+      let streamed = "";
+      let usage = 0;
+      for await (const c of await client.chat.completions.create({ model: "persona:yaogun-qingnian", user: "sdk", seed: 3, stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: "What's my name?" }] })) {
+        streamed += c.choices[0]?.delta.content ?? "";
+        usage = c.usage?.total_tokens ?? usage;
+      }
+      const bad = await client.chat.completions.create({ model: "persona:nobody", user: "sdk", messages: [{ role: "user", content: "hi" }] }).catch((e) => e);
+      return {
+        list: [list.status, list.body.personas?.length],
+        png: [png.status, png.headers.get("content-type"), imported.status, back.body.data?.name],
+        recalled: [recalled.status, recalled.body.replies?.[0]?.content.includes("小林"), recalled.body.memory?.length, recalled.body.model?.provider],
+        crisis: [crisis.body.safety, crisis.body.replies?.[0]?.content.includes("400-161-9995")],
+        models: models.includes("persona:my-meng") && models.includes("persona:nuannan"),
+        plain: [plain.system_fingerprint, plain.choices[0]!.message.content!.includes("Lin")],
+        streamed: [streamed.includes("Lin"), usage > 0],
+        bad: [bad.status, bad.error?.code],
+        reply: recalled.body.replies?.[0]?.content,
+      };
+    });
+    for (const o of out)
+      expect(o).toEqual({
+        list: [200, 4],
+        png: [200, "image/png", 200, "Mengmeizi"],
+        recalled: [200, true, 2, "offline"],
+        crisis: ["self_harm", true],
+        models: true,
+        plain: ["offline:flywheel-persona-offline-1", true],
+        streamed: [true, true],
+        bad: [404, "model_not_found"],
+        reply: expect.any(String),
+      });
+    // The offline engine gives the same words on both runtimes.
+    expect(out[0]!.reply).toBe(out[1]!.reply);
+  }, 60_000);
+
+  it("icebreakers: opted-in users with shared plays match, and the lines cite what they share", async () => {
+    const out = await each(async ({ rt, key }) => {
+      const plays = (user: string, genre: string, artist: string, n: number) => Array.from({ length: n }, (_, i) => ev(`ib-${user}-${genre}-${i}`, { userId: user, properties: { genre, artist } }));
+      await http(rt, "POST", "/v1/events", { key, body: { events: [...plays("ib-a", "jazz", "Miles", 5), ...plays("ib-a", "rock", "Muse", 1), ...plays("ib-b", "jazz", "Miles", 3), ...plays("ib-c", "jazz", "Miles", 9)] } });
+      for (const [user, optIn] of [["ib-a", true], ["ib-b", true], ["ib-c", false]] as const) await http(rt, "POST", "/v1/identify", { key, body: { userId: user, traits: { icebreakers_opt_in: optIn } } });
+      const matches = await http(rt, "GET", "/v1/users/ib-a/matches", { key });
+      const lines = await http(rt, "POST", "/v1/icebreakers", { key, body: { userId: "ib-a", matchId: "ib-b", personaId: "mengmeizi", language: "en" } });
+      return {
+        matches: [matches.status, matches.body.matches?.map((m: { userId: string }) => m.userId), matches.body.matches?.[0]?.sharedArtists?.[0]?.artist],
+        lines: [lines.status, lines.body.lines?.length, lines.body.lines?.every((l: string) => l.includes("Miles"))],
+      };
+    });
+    for (const o of out) expect(o).toEqual({ matches: [200, ["ib-b"], "Miles"], lines: [200, 3, true] });
+  });
 });
 

@@ -173,7 +173,8 @@ export async function chatTurn(ctx: Ctx, deps: SongDeps, personaId: string, user
         facts,
         recentReplies: history.filter((m) => m.role === "assistant").map((m) => m.content),
         turn: Math.floor(history.length / 2),
-        seed: opts.seed ?? fnv1a(`${chat?.id ?? userId}:${chat?.last_message_at ?? 0}:${message}`),
+        // From the conversation itself: the same chat gets the same words on every runtime, a new message new ones.
+        seed: opts.seed ?? fnv1a(`${userId}\u0000${persona.id}\u0000${history.map((m) => m.content).join("\u0000")}\u0000${message}`),
         temperature: opts.temperature ?? 0.7,
         ...(sung.song ? { song: { title: String(sung.song["title"]) } } : sung.songError ? { song: { error: sung.songError.message } } : {}),
       },
