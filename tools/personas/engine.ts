@@ -124,7 +124,9 @@ export function offlineReply(prompts: Prompts, input: EngineInput, variant = 0):
     }
   }
   const vars = { char: displayName(persona, lang), user: input.userName ?? lex.userFallback };
-  return macros(parts.join(joiner(lang)), vars).trim();
+  // A slot at the start of an English sentence ("{{taste}}? Great taste.") keeps the user's lower case otherwise.
+  const filled = parts.map((p) => macros(p, vars).trim());
+  return (lang === "en" ? filled.map((p) => p.replace(/^[a-z]/, (c) => c.toUpperCase())) : filled).join(joiner(lang));
 }
 
 /** n replies, each a different alternative where the banks allow. */
