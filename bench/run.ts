@@ -2,13 +2,14 @@ import { benchAgent, printAgentTable } from "./agent.ts";
 import { benchBilling, printBillingTable } from "./billing.ts";
 import { benchIngest } from "./ingest.ts";
 import { benchSongs, printSongsTable } from "./songs.ts";
+import { benchPersonas, printPersonasTable } from "./personas.ts";
 import { writeResult } from "./machine.ts";
 import { benchRuntimes, printRuntimesTable } from "./runtimes.ts";
 import { benchSegments } from "./segments.ts";
 
 /**
  * `npm run bench`: every benchmark, each writing its figures to bench/results/. `BENCH=ingest`,
- * `BENCH=segments`, `BENCH=agent`, `BENCH=billing`, `BENCH=songs` or `BENCH=runtimes` (Node next to the Worker under `wrangler dev
+ * `BENCH=segments`, `BENCH=agent`, `BENCH=billing`, `BENCH=songs`, `BENCH=personas` or `BENCH=runtimes` (Node next to the Worker under `wrangler dev
  * --local`) runs one; the segment benchmark keeps its demo database in bench/tmp.
  */
 const only = process.env.BENCH?.split(",");
@@ -45,4 +46,10 @@ if (!only || only.includes("songs")) {
   console.log(JSON.stringify(songs, null, 2));
   printSongsTable(songs);
   console.error("written:", writeResult("songs", songs));
+}
+if (!only || only.includes("personas")) {
+  const personas = await benchPersonas();
+  console.log(JSON.stringify(personas, null, 2));
+  printPersonasTable(personas);
+  console.error("written:", writeResult("personas", personas));
 }
