@@ -34,6 +34,9 @@ import { registerSegments } from "./routes/segments.ts";
 import { registerUsers } from "./routes/users.ts";
 import { registerPersonas } from "./routes/personas.ts";
 import { registerIcebreakers } from "./routes/icebreakers.ts";
+import { registerPersonaChat } from "./routes/personaChat.ts";
+import { registerChatCompletions } from "./routes/chatCompletions.ts";
+import { isOpenAiPath, openAiErrors } from "./middleware/openaiErrors.ts";
 import type { Prompts } from "../lib/prompts.ts";
 
 export type Services = {
@@ -92,6 +95,8 @@ export function createApp(services: Services) {
   const resolve = services.resolveKey ?? keysTableResolver(services.db, now);
   // Payment webhooks carry a signature instead of a key; they belong to the workspace in their path.
   app.use("/v1/webhooks/*", publicWorkspace({ db: services.db, now, prompts: services.prompts }));
+  // Before authentication, so a bad key on these routes is answered in OpenAI's error shape too.
+  app.use("/v1/*", (c, next) => (isOpenAiPath(c.req.path) ? openAiErrors(c, next) : next()));
   const auth = authenticate({ db: services.db, now, log, prompts: services.prompts, limiter: new RateLimiter(), resolve });
   app.use("/v1/*", (c, next) => (isKeylessPath(c.req.path) ? next() : auth(c, next)));
   // After authentication: a request without a valid key gets the same 401 from any app.
@@ -118,8 +123,11 @@ export function createApp(services: Services) {
   registerEndUsers(app);
   const llm = services.llm?.baseURL && services.llm.model ? { baseURL: services.llm.baseURL, model: services.llm.model, ...(services.llm.apiKey ? { apiKey: services.llm.apiKey } : {}) } : undefined;
   const blobs = services.blobs ?? memoryBlobs();
-  registerSongs(app, { blobs, ...(llm ? { llm } : {}) });
+  const songDeps = { blobs, ...(llm ? { llm } : {}) };
+  registerSongs(app, songDeps);
   registerPersonas(app, { blobs });
+  registerPersonaChat(app, songDeps);
+  registerChatCompletions(app, songDeps);
   registerIcebreakers(app);
   registerCertificates(app, services.signer ?? localSigner(services.db));
   return app;
