@@ -1,3 +1,4 @@
+import { fnv1a } from "../../lib/ids.ts";
 import { gamma, mulberry32, normal, pick, poisson, weighted, type Rng } from "../../lib/prng.ts";
 
 /**
@@ -75,6 +76,9 @@ export function simulateUser(seed: number, index: number, days: number, endMs: n
       channel,
       member_tier: member ? "member" : "free",
       signup_date: new Date(endMs - (days - signupDay) * DAY).toISOString().slice(0, 10),
+      // Who agreed to be matched for icebreakers: social users more often. Hashed from the id, not
+      // drawn from rng, so the rest of the demo stays the same data it always was.
+      icebreakers_opt_in: fnv1a(userId) % 100 < (social ? 60 : 20),
     },
   };
 
