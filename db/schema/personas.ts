@@ -95,7 +95,8 @@ export const userTastes = sqliteTable(
     value: text("value").notNull(),
     plays: integer("plays").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.workspaceId, t.userId, t.kind, t.value] })],
+  // By value: the users who share one of the asking user's genres or artists, without reading everyone's tastes.
+  (t) => [primaryKey({ columns: [t.workspaceId, t.userId, t.kind, t.value] }), index("user_tastes_value").on(t.workspaceId, t.kind, t.value)],
 );
 
 export const tasteState = sqliteTable("taste_state", {

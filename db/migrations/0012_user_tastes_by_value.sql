@@ -1,0 +1,1 @@
+CREATE INDEX `user_tastes_value` ON `user_tastes` (`workspace_id`,`kind`,`value`);
