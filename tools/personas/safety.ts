@@ -27,6 +27,8 @@ const patterns = z.array(z.string().min(1)).default([]);
 const Group = z.strictObject({ words: patterns, match: patterns, allow: patterns });
 const SafetyFile = z.looseObject({
   user_default: z.string().min(1),
+  /** "殺杀 嗎吗 …": a traditional or variant character and the simplified one the triggers are written in. */
+  traditional: z.string().default(""),
   triggers: z.record(z.enum(GROUPS), Group),
   replies: z.record(z.enum(REPLIES), z.string().min(1)),
   reminder: z.string().min(1),
@@ -34,7 +36,8 @@ const SafetyFile = z.looseObject({
 type SafetyFile = z.infer<typeof SafetyFile>;
 
 type Matcher = { match: RegExp | undefined; allow: RegExp | undefined };
-type Compiled = { files: Record<SafetyLang, SafetyFile>; groups: Record<GroupName, Matcher> };
+type Fold = (s: string) => string;
+type Compiled = { files: Record<SafetyLang, SafetyFile>; groups: Record<GroupName, Matcher>; fold: Fold };
 
 const LANGS: SafetyLang[] = ["zh", "en"];
 const compiledCache = new WeakMap<Prompts, Compiled>();
@@ -58,6 +61,21 @@ function union(sources: { file: string; pattern: string }[], flags: string): Reg
   return new RegExp(sources.map((s) => `(?:${s.pattern})`).join("|"), flags);
 }
 
+/** One replace over a character class, so the cost stays flat however long the table grows. */
+function folder(files: Record<SafetyLang, SafetyFile>): Fold {
+  const map = new Map<string, string>();
+  for (const lang of LANGS) {
+    for (const pair of files[lang].traditional.split(/\s+/).filter(Boolean)) {
+      const [from, to, ...rest] = Array.from(pair);
+      if (!from || !to || rest.length || !/^\p{Script=Han}{2}$/u.test(pair)) throw new Error(`prompts/personas/safety.${lang}.json traditional: "${pair}" is not a pair of Han characters`);
+      map.set(from, to);
+    }
+  }
+  if (!map.size) return (s) => s;
+  const re = new RegExp(`[${[...map.keys()].join("")}]`, "gu");
+  return (s) => s.replace(re, (ch) => map.get(ch)!);
+}
+
 /** Both files parsed and every group's patterns joined into one regex, once per prompt source. */
 function compiled(prompts: Prompts): Compiled {
   let c = compiledCache.get(prompts);
@@ -69,16 +87,18 @@ function compiled(prompts: Prompts): Compiled {
     if (!parsed.success) throw new Error(`prompts/${path}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
     files[lang] = parsed.data;
   }
+  const fold = folder(files);
   const groups = {} as Record<GroupName, Matcher>;
   for (const name of GROUPS) {
+    // Patterns are folded like the text, so a trigger typed in traditional characters still matches.
     const from = (pick: (g: z.infer<typeof Group>) => string[]) =>
-      LANGS.flatMap((lang) => pick(files[lang].triggers[name]).map((pattern) => ({ file: `safety.${lang}.json ${name}`, pattern })));
+      LANGS.flatMap((lang) => pick(files[lang].triggers[name]).map((pattern) => ({ file: `safety.${lang}.json ${name}`, pattern: fold(pattern) })));
     groups[name] = {
       match: union([...from((g) => g.words.map(wordPattern)), ...from((g) => g.match)], "i"),
       allow: union(from((g) => g.allow), "gi"),
     };
   }
-  compiledCache.set(prompts, (c = { files, groups }));
+  compiledCache.set(prompts, (c = { files, groups, fold }));
   return c;
 }
 
@@ -98,10 +118,16 @@ const LEET: Record<string, string> = { "0": "o", "1": "i", "3": "e", "4": "a", "
  * The text as the patterns see it: NFKC (full-width → half-width), lowercase, no invisible
  * characters, Han characters joined across spaces and symbols. A second reading, when it differs,
  * joins spaced-out letters ("k i l l") and undoes simple leetspeak ("k1ll"); both are checked, so
- * the second can add hits but never hides one.
+ * the second can add hits but never hides one. The screens also fold traditional characters to
+ * simplified first (the table is in the prompt file, so this exported view leaves them as typed).
  */
 export function readings(text: string): string[] {
-  const base = text.normalize("NFKC").toLowerCase().replace(INVISIBLE, "").replace(QUOTES, "'").replace(/\s+/g, " ").replace(SPACE_BY_CJK, "").replace(SYMBOL_IN_CJK, "");
+  return read(text, (s) => s);
+}
+
+/** `readings`, with traditional characters folded to the simplified ones the triggers use (我想自殺 reads 我想自杀). */
+function read(text: string, fold: Fold): string[] {
+  const base = fold(text.normalize("NFKC")).toLowerCase().replace(INVISIBLE, "").replace(QUOTES, "'").replace(/\s+/g, " ").replace(SPACE_BY_CJK, "").replace(SYMBOL_IN_CJK, "");
   const joined = base
     .replace(SPACED_LETTERS, (m) => m.replace(/[^a-z]/g, ""))
     .replace(LEET_TOKEN, (t) => t.replace(LEET_CHAR, (ch) => LEET[ch] ?? ch));
@@ -125,7 +151,7 @@ const minorSexual = (g: Compiled["groups"], t: string[]) => hits(g.minor_sexual,
 export function screenInput(prompts: Prompts, text: string, lang: SafetyLang, vars: SafetyVars, tier: SafetyTier = "general"): SafetyVerdict | undefined {
   const c = compiled(prompts);
   const g = c.groups;
-  const t = readings(text);
+  const t = read(text, c.fold);
   // Most serious first: someone in crisis who also asks "are you real" gets the crisis reply.
   if (hits(g.self_harm, t)) return verdict(c, "self_harm", "self_harm", lang, vars);
   if (minorSexual(g, t)) return verdict(c, "minor_sexual", "minor_sexual", lang, vars);
@@ -141,7 +167,7 @@ export function screenInput(prompts: Prompts, text: string, lang: SafetyLang, va
 export function screenOutput(prompts: Prompts, reply: string, lang: SafetyLang, vars: SafetyVars, tier: SafetyTier = "general"): SafetyVerdict | undefined {
   const c = compiled(prompts);
   const g = c.groups;
-  const t = readings(reply);
+  const t = read(reply, c.fold);
   if (hits(g.harm_output, t)) return verdict(c, "unsafe_output", "unsafe_output_harm", lang, vars);
   if (minorSexual(g, t) || (tier === "teen" && hits(g.sexual, t)) || hits(g.data_output, t)) return verdict(c, "unsafe_output", "unsafe_output", lang, vars);
   if (hits(g.claims_human, t)) return verdict(c, "claims_human", "claims_human", lang, vars);
