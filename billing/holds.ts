@@ -46,8 +46,16 @@ function holdRow(db: Db, workspaceId: number, holdId: string): HoldRow | undefin
  * the request id with anything else is a 409; the price is not in it, so a retry after a price
  * change is still the same request.
  */
-const fingerprintOf = (input: { userId: string; feature: Feature; keyId?: string; params?: unknown }) =>
-  sha256Hex(canonicalize([input.userId, input.feature, input.keyId ?? null, input.params ?? null]) ?? "");
+function fingerprintOf(input: { userId: string; feature: Feature; keyId?: string; params?: unknown }) {
+  let text: string | undefined;
+  try {
+    text = canonicalize([input.userId, input.feature, input.keyId ?? null, input.params ?? null]);
+  } catch {
+    // RFC 8785 has no form for an unpaired surrogate (half an emoji cut by a client): it is bad input, not a fault.
+    throw new ApiError(ErrorCode.ValidationFailed, bi("文本含有无效的 Unicode 字符（孤立代理项）", "the text contains invalid Unicode (an unpaired surrogate)"));
+  }
+  return sha256Hex(text ?? "");
+}
 
 /** The workspace's id and timezone: all metering needs of it. */
 export function zoneOf(db: Db, workspaceId: number): Zone {

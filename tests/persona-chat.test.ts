@@ -201,4 +201,41 @@ describe("persona chat", () => {
     const operator = t.key("acme", ["operator"]);
     expectEnvelope(await t.call("POST", "/v1/personas/nuannan/chat", { key: operator, body: { userId: "u1", message: "hi" } }), 403, "forbidden");
   });
+
+  it("follows the user: a merge moves chats and memories, a deletion removes them (even with no profile), deleting a card removes its chats", async () => {
+    const t = setup();
+    const key = t.key("acme", ["generate", "ingest", "operator", "admin"]);
+    await chat(t, key)("我叫小林", "anon-dev");
+    await chat(t, key)("我喜欢民谣", "lin");
+    ok(await t.call("POST", "/v1/events", { key, body: { events: [{ id: "e1", userId: "lin", name: "app_open", timestamp: "2026-11-24T10:00:00Z" }, { id: "e2", userId: "anon-dev", name: "app_open", timestamp: "2026-11-24T10:00:00Z" }] } }));
+    ok(await t.call("POST", "/v1/alias", { key, body: { userId: "lin", previousId: "anon-dev" } }));
+    const merged = ok(await t.call("GET", "/v1/personas/nuannan/chat?userId=lin", { key })).body;
+    expect(merged.messages.filter((m: { role: string }) => m.role === "user").map((m: { content: string }) => m.content)).toEqual(["我叫小林", "我喜欢民谣"]);
+    expect((await chat(t, key)("我叫什么？", "lin")).replies[0].content).toContain("小林");
+    expect(rows(t.db, "SELECT count(*) AS n FROM persona_chats WHERE user_id = 'anon-dev'")[0].n).toBe(0);
+
+    const gone = ok(await t.call("DELETE", "/v1/users/lin", { key })).body.deleted;
+    expect(gone).toMatchObject({ personaChats: 1, personaMessages: 6, personaMemories: 2 });
+    // Someone who only chatted (no events, no profile) can be deleted too; someone unknown is a 404.
+    await chat(t, key)("hello", "chat-only");
+    expect(ok(await t.call("DELETE", "/v1/users/chat-only", { key })).body.deleted).toMatchObject({ profile: 0, personaChats: 1, personaMessages: 2 });
+    expectEnvelope(await t.call("DELETE", "/v1/users/chat-only", { key }), 404, "not_found");
+
+    const card = ok(await t.call("GET", "/v1/personas/nuannan", { key })).body;
+    ok(await t.call("POST", "/v1/personas?id=ghost", { key, body: card }));
+    await chat(t, key, "ghost")("My name is Lin", "u5");
+    ok(await t.call("DELETE", "/v1/personas/ghost", { key }));
+    ok(await t.call("POST", "/v1/personas?id=ghost", { key, body: card }));
+    expect(ok(await t.call("GET", "/v1/personas/ghost/memories?userId=u5", { key })).body.memories).toEqual([]);
+  });
+
+  it("refuses text that is not valid Unicode and cards nested too deep with a 400, not a 500", async () => {
+    const t = setup();
+    const key = t.key("acme", ["generate", "operator"]);
+    expectEnvelope(await t.call("POST", "/v1/personas/nuannan/chat", { key, body: { userId: "u1", message: "hi \ud800 there" } }), 400, "validation_failed");
+    const card = ok(await t.call("GET", "/v1/personas/nuannan", { key })).body;
+    card.data.extensions.deep = "DEEP";
+    const raw = JSON.stringify(card).replace('"DEEP"', `${"[".repeat(5000)}1${"]".repeat(5000)}`);
+    expectEnvelope(await t.call("POST", "/v1/personas?id=deep", { key, raw }), 400, "validation_failed");
+  });
 });

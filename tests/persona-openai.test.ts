@@ -141,6 +141,16 @@ describe("the OpenAI SDK against the persona API (offline model)", () => {
     expect(quota.error.type).toBe("insufficient_quota");
   });
 
+  it("a safety answer arrives whole whatever stop and max_tokens say; content parts are read as separate words", async () => {
+    const r = await s.client.chat.completions.create({ model: "persona:nuannan", user: "cut", max_tokens: 5, stop: ["."], messages: [{ role: "user", content: "I want to kill myself" }] });
+    expect(r.choices[0]!.message.content).toContain("988");
+    expect(r.choices[0]!.message.content).toContain("116 123");
+    const parts = await s.client.chat.completions.create({ model: "persona:nuannan", user: "parts", messages: [{ role: "user", content: [{ type: "text", text: "I want to" }, { type: "text", text: "die" }] }] });
+    expect((parts as unknown as { flywheel: { safety: string } }).flywheel.safety).toBe("self_harm");
+    const long = await s.client.chat.completions.create({ model: "persona:nuannan", user: "u", messages: [{ role: "user", content: "hi" }] }, { headers: { "Idempotency-Key": "k".repeat(129) } }).catch((e) => e);
+    expect(long).toBeInstanceOf(OpenAI.BadRequestError);
+  });
+
   it("an Idempotency-Key makes a retry answer the same and charge once", async () => {
     const ask = () =>
       s.client.chat.completions.create({ model: "persona:zhixing-jiejie", user: "idem", messages: [{ role: "user", content: "今天有点累" }] }, { headers: { "Idempotency-Key": "req-42" } });
@@ -171,7 +181,8 @@ function fakeLlm(replies: string[]) {
           object: "chat.completion",
           created: 1,
           model: json.model,
-          choices: Array.from({ length: n }, (_, index) => ({ index, message: { role: "assistant", content: n > 1 ? `${content} (${index})` : content }, finish_reason: "stop" })),
+          // Asked for 3, it answers 2 (one of them only a think block): the app fills the gaps.
+          choices: Array.from({ length: n === 3 ? 2 : n }, (_, index) => ({ index, message: { role: "assistant", content: n === 3 && index === 1 ? "<think>hmm</think>" : n > 1 ? `${content} (${index})` : content }, finish_reason: "stop" })),
           usage: { prompt_tokens: 100, completion_tokens: 10, total_tokens: 110 },
         }),
       );
@@ -214,6 +225,14 @@ describe("the persona API with an OpenAI-compatible LLM configured", () => {
     expect(third.messages.some((m) => m.role === "assistant" && m.content.includes("小号"))).toBe(true);
     expect(third.n).toBe(2);
     expect(third.stop).toEqual(["\n"]);
+
+    const topped = (await s.client.chat.completions.create({ model: "persona:yaogun-qingnian", user: "lin", n: 3, messages: [{ role: "user", content: "hey" }] })) as unknown as {
+      choices: { message: { content: string } }[];
+      flywheel: { answeredBy: { provider: string; fallback?: string } };
+    };
+    expect(topped.choices).toHaveLength(3);
+    expect(topped.choices.every((c) => c.message.content.length > 0)).toBe(true);
+    expect(topped.flywheel.answeredBy).toMatchObject({ provider: "openai-compatible", fallback: expect.stringContaining("2 of 3") });
 
     // The LLM gone: the offline engine answers, and the response says so.
     await new Promise<void>((r) => llm.server.close(() => r()));

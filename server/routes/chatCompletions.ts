@@ -2,8 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { ApiError, ErrorCode, bi } from "../../lib/errors.ts";
 import { chatTurn, type TurnResult } from "../../tools/personas/chat.ts";
-import { listPersonas } from "../../tools/personas/library.ts";
-import { ChatCompletionInput } from "../../tools/personas/schema.ts";
+import { PERSONA_MODEL_PREFIX, listPersonas, personaModel } from "../../tools/personas/library.ts";
+import { ChatCompletionInput, MAX_MESSAGE } from "../../tools/personas/schema.ts";
 import type { SongDeps } from "../../tools/songs/service.ts";
 import type { AppEnv } from "../env.ts";
 import { errorResponses } from "../errors.ts";
@@ -19,14 +19,13 @@ import { completionBody, sseBody } from "./chatCompletionChunks.ts";
  * OpenAI's shape (server/middleware/openaiErrors.ts).
  */
 
-export const PERSONA_MODEL_PREFIX = "persona:";
 const MAX_BODY = 512 * 1024;
 
 const ModelObject = z.object({ id: z.string(), object: z.literal("model"), created: z.number(), owned_by: z.string() }).meta({ id: "OpenAIModel" });
 
 function models(c: Context<AppEnv>) {
   const created = Math.floor(Date.parse("2026-12-01T00:00:00Z") / 1000);
-  return listPersonas(c.get("ctx")).map((p) => ({ id: `${PERSONA_MODEL_PREFIX}${p.id}`, object: "model" as const, created, owned_by: p.builtin ? "flywheel" : "workspace" }));
+  return listPersonas(c.get("ctx")).map((p) => ({ id: personaModel(p.id), object: "model" as const, created, owned_by: p.builtin ? "flywheel" : "workspace" }));
 }
 
 const invalid = (param: string, zh: string, en: string) => new ApiError(ErrorCode.ValidationFailed, bi(zh, en), [{ path: param, message: en }]);
@@ -35,9 +34,10 @@ const invalid = (param: string, zh: string, en: string) => new ApiError(ErrorCod
 function lastUserText(messages: ChatCompletionInput["messages"]): string {
   const last = messages[messages.length - 1]!;
   if (last.role !== "user") throw invalid("messages", "最后一条消息须为用户消息", "the last message must have role 'user'");
-  const text = typeof last.content === "string" ? last.content : (last.content ?? []).map((p) => (p.type === "text" ? (p.text ?? "") : "")).join("");
+  // Parts joined by a line break: "I want to" + "die" must read as the words they are, for the safety screen too.
+  const text = typeof last.content === "string" ? last.content : (last.content ?? []).map((p) => (p.type === "text" ? (p.text ?? "") : "")).filter(Boolean).join("\n");
   if (!text.trim()) throw invalid("messages", "用户消息为空", "the user message has no text");
-  if (text.length > 4000) throw invalid("messages", "用户消息超过 4000 字", "the user message is over 4000 characters");
+  if (text.length > MAX_MESSAGE) throw invalid("messages", `用户消息超过 ${MAX_MESSAGE} 字`, `the user message is over ${MAX_MESSAGE} characters`);
   return text.trim();
 }
 
@@ -84,6 +84,8 @@ export function registerChatCompletions(app: Router, deps: SongDeps) {
       const message = lastUserText(body.messages);
       const userId = requestUser(c, body.user ?? undefined, "user");
       const idem = c.req.header("idempotency-key");
+      if (idem !== undefined && (idem.length < 1 || idem.length > 128))
+        throw new ApiError(ErrorCode.ValidationFailed, bi("Idempotency-Key 须为 1–128 个字符", "Idempotency-Key must be 1 to 128 characters"), [{ path: "Idempotency-Key", message: "1 to 128 characters" }]);
       const stop = body.stop == null ? undefined : typeof body.stop === "string" ? [body.stop] : body.stop;
       const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined;
       let turn: TurnResult & { replay: boolean };
@@ -94,7 +96,7 @@ export function registerChatCompletions(app: Router, deps: SongDeps) {
           ...(maxTokens ? { maxTokens } : {}),
           ...(stop ? { stop } : {}),
           ...(body.seed != null ? { seed: body.seed } : {}),
-          ...(idem ? { requestId: idem.slice(0, 128) } : {}),
+          ...(idem ? { requestId: idem } : {}),
           keyId: c.get("auth").keyId,
         });
       } catch (err) {

@@ -3,8 +3,9 @@ import type { Context } from "hono";
 import type { BlobStore } from "../../lib/blobs.ts";
 import { ApiError, ErrorCode, bi } from "../../lib/errors.ts";
 import { CardV3, PERSONA_LANGUAGES, TONES } from "../../tools/personas/card.ts";
-import { listPersonas, type Persona } from "../../tools/personas/library.ts";
-import { PERSONA_ID, deletePersona, exportCard, importCard } from "../../tools/personas/transfer.ts";
+import { listPersonas, personaModel, type Persona } from "../../tools/personas/library.ts";
+import { PERSONA_ID } from "../../tools/personas/card.ts";
+import { deletePersona, exportCard, importCard } from "../../tools/personas/transfer.ts";
 import type { AppEnv } from "../env.ts";
 import { errorResponses } from "../errors.ts";
 import { limitBody } from "../middleware/bodyLimit.ts";
@@ -44,7 +45,7 @@ function shortDescription(p: Persona): string {
 
 export const personaSummary = (p: Persona): z.infer<typeof PersonaSummary> => ({
   id: p.id,
-  model: `persona:${p.id}`,
+  model: personaModel(p.id),
   name: p.card.data.name,
   nameZh: p.flywheel.name_zh ?? null,
   description: shortDescription(p),

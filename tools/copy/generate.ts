@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { fill, promptJson, type Prompts } from "../../lib/prompts.ts";
 import { fnv1a } from "../../lib/ids.ts";
-import { mulberry32, type Rng } from "../../lib/prng.ts";
+import { mulberry32, shuffled } from "../../lib/prng.ts";
 import type { Ctx } from "../context.ts";
 import { getWorkspace } from "../workspaces/index.ts";
 import { audienceProfile, resolveAudience, type AudienceProfile } from "./audience.ts";
@@ -62,15 +62,6 @@ function segments(t: string): Seg[] {
 /** Uppercases the first letter of each English sentence (lexicon phrases are written lower case). */
 const sentenceCase = (s: string) => s.replace(/(^|[.!?]\s+)([a-z])/g, (_, p: string, c: string) => p + c.toUpperCase());
 
-
-function shuffled<T>(rng: Rng, items: readonly T[]): T[] {
-  const a = [...items];
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a;
-}
 
 type Built = { copy: CopyParts & { body: string }; result: ReturnType<typeof checkCopy> };
 

@@ -1,3 +1,5 @@
+import { fnv1a } from "../../lib/ids.ts";
+import { mulberry32, shuffled } from "../../lib/prng.ts";
 import { z } from "zod";
 import { ApiError, ErrorCode, bi } from "../../lib/errors.ts";
 import { fill } from "../../lib/prompts.ts";
@@ -46,33 +48,11 @@ function nameOf(traits: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
-/** FNV-1a over the two ids, in sorted order: the same pair, asked either way, gets the same seed. */
-function pairSeed(a: string, b: string): number {
-  let h = 0x811c9dc5;
-  for (const ch of [a, b].sort().join("\u0000")) {
-    h ^= ch.codePointAt(0)!;
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
-}
+/** The two ids in sorted order: the same pair, asked either way, gets the same seed. */
+const pairSeed = (a: string, b: string) => fnv1a([a, b].sort().join("\u0000"));
 
-/** `n` distinct items, chosen by a seeded shuffle (mulberry32): the same seed, the same choice. */
-function pick<T>(items: T[], n: number, seed: number): T[] {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const a = [...items];
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a.slice(0, n);
-}
+/** `n` distinct items, chosen by a seeded shuffle: the same seed, the same choice. */
+const pick = <T>(items: T[], n: number, seed: number): T[] => shuffled(mulberry32(seed), items).slice(0, n);
 
 /**
  * Three opening lines from `userId` to `matchId` that cite the strongest thing they both listen to:

@@ -2,6 +2,7 @@ import { stmt, type Db } from "../../db/sql.ts";
 import type { WorkspaceRef as Ws } from "../../db/schema/index.ts";
 import { catalogTraitDelta } from "../catalog/traits.ts";
 import { moveTastes } from "../icebreakers/tastes.ts";
+import { movePersonaData } from "../personas/people.ts";
 import { rebuildUserDaily, writeProfileStats } from "../events/rollups.ts";
 import { rebuildUserSegmentRollups } from "../segments/windows.ts";
 import { ofUser } from "../events/selection.ts";
@@ -41,6 +42,7 @@ export function mergeProfiles(db: Db, ws: Ws, from: string, into: string, now: n
   const intoTraits = profileTraits(db, w, into);
   stmt(db, "UPDATE events SET user_id = ? WHERE workspace_id = ? AND user_id = ?").run(into, w, from);
   moveTastes(db, w, from, into);
+  movePersonaData(db, w, from, into);
   rebuildUserDaily(db, w, [from, into], ofUser(w, into));
   rebuildUserSegmentRollups(db, w, [from, into], ofUser(w, into));
   if (!intoTraits) {

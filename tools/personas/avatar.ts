@@ -1,3 +1,4 @@
+import { fnv1a } from "../../lib/ids.ts";
 import type { Tone } from "./card.ts";
 import { encodePng } from "./png.ts";
 
@@ -21,10 +22,9 @@ export const TONE_COLORS: Partial<Record<Tone, AvatarColors>> = {
 };
 
 function hash(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
-  // A final mix, so ids that differ in their last letter differ in every bit.
-  h = Math.imul(h ^ (h >>> 16), 0x45d9f3b) >>> 0;
+  // FNV-1a, then a final mix, so ids that differ in their last letter differ in every bit.
+  const f = fnv1a(s);
+  const h = Math.imul(f ^ (f >>> 16), 0x45d9f3b) >>> 0;
   return (h ^ (h >>> 16)) >>> 0;
 }
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ApiError, ErrorCode, bi } from "../../lib/errors.ts";
+import { fnv1a } from "../../lib/ids.ts";
 import { MOODS, STYLES } from "../songs/types.ts";
 
 /**
@@ -14,6 +15,9 @@ export const PERSONA_LANGUAGES = ["zh", "en"] as const;
 export type PersonaLanguage = (typeof PERSONA_LANGUAGES)[number];
 export const TONES = ["warm", "cute", "intellectual", "rock", "neutral"] as const;
 export type Tone = (typeof TONES)[number];
+
+/** A persona's id: `persona:<id>` in /v1/models, part of URLs and blob keys. */
+export const PERSONA_ID = /^[a-z0-9][a-z0-9-]{0,47}$/;
 
 const text = (max: number) => z.string().max(max);
 const list = (item: z.ZodType<string>, max: number) => z.array(item).max(max);
@@ -69,7 +73,7 @@ export const INTENT_KEYS = StyleBank.keyof().options;
 export const FlywheelExtension = z
   .looseObject({
     /** A slug: the persona is `persona:<id>` in /v1/models. */
-    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/),
+    id: z.string().regex(PERSONA_ID),
     /** The Chinese name (the card's `name` is the one other tools show). */
     name_zh: text(40).optional(),
     languages: z.array(z.enum(PERSONA_LANGUAGES)).min(1).default(["zh", "en"]),
@@ -158,10 +162,7 @@ export function slugOf(name: string): string {
     .replace(/[^a-z0-9]+/g, "-")
     .replace(/^-+|-+$/g, "")
     .slice(0, 40);
-  if (ascii) return ascii;
-  let h = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
-  return `card-${h.toString(36)}`;
+  return ascii || `card-${fnv1a(name).toString(36)}`;
 }
 
 /**

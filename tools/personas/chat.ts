@@ -11,7 +11,7 @@ import { displayName, getPersona, type Persona } from "./library.ts";
 import { personaFromLlm, type Sampling } from "./llm.ts";
 import { listMemories, nameFromMemory, rememberFromMessage, type Memory } from "./memory.ts";
 import { personaMessages } from "./prompt.ts";
-import { SESSION_GAP_MS, breakReminder, reminderDue, screenInput, screenOutput, type SafetyKind } from "./safety.ts";
+import { breakReminder, continuousSince, reminderDue, screenInput, screenOutput, type SafetyKind } from "./safety.ts";
 import { WINDOW, foldOlderTurns } from "./summary.ts";
 import { countTokens, detectLanguage, truncateTokens } from "./text.ts";
 import { analyze, type Analysis } from "./understand.ts";
@@ -40,9 +40,10 @@ export type TurnResult = {
   memory: Memory[];
 };
 
-type ChatRow = { id: string; summary: string; summarized_through: number; session_started_at: number; reminded_at: number | null; last_message_at: number };
+export type ChatRow = { id: string; summary: string; summarized_through: number; session_started_at: number; reminded_at: number | null; last_message_at: number };
 
-const chatOf = (ctx: Ctx, userId: string, personaId: string) =>
+/** A user's chat with a persona (one per pair), if they have talked. */
+export const chatOf = (ctx: Ctx, userId: string, personaId: string) =>
   stmt(ctx.db, "SELECT id, summary, summarized_through, session_started_at, reminded_at, last_message_at FROM persona_chats WHERE workspace_id = ? AND user_id = ? AND persona_id = ?").get(ctx.workspaceId, userId, personaId) as ChatRow | undefined;
 
 function recentMessages(ctx: Ctx, chat: ChatRow | undefined) {
@@ -72,9 +73,8 @@ function store(ctx: Ctx, s: Stored): TurnResult {
   const now = ctx.now().getTime();
   const ws = ctx.workspaceId;
   return atomic(ctx.db, () => {
-    const fresh = !s.chat || now - s.chat.last_message_at > SESSION_GAP_MS;
-    const sessionStart = fresh ? now : s.chat!.session_started_at;
-    const remindedAt = s.result.reminder ? now : fresh ? null : s.chat!.reminded_at;
+    const sessionStart = continuousSince(s.chat?.session_started_at ?? null, s.chat?.last_message_at ?? null, now);
+    const remindedAt = s.result.reminder ? now : sessionStart === now ? null : s.chat!.reminded_at;
     stmt(
       ctx.db,
       `INSERT INTO persona_chats (workspace_id, id, user_id, persona_id, summary, summarized_through, session_started_at, reminded_at, last_message_at, created_at)
@@ -98,9 +98,9 @@ function store(ctx: Ctx, s: Stored): TurnResult {
 /** The two-hour reminder, appended to every reply when it is due (the chat's current stretch began two hours ago). */
 function withReminder(ctx: Ctx, chat: ChatRow | undefined, persona: Persona, lang: PersonaLanguage, replies: TurnReply[]) {
   const now = ctx.now().getTime();
-  if (!chat || now - chat.last_message_at > SESSION_GAP_MS) return { replies };
-  if (!reminderDue(chat.session_started_at, chat.reminded_at, now, persona.flywheel.safety_tier)) return { replies };
-  const reminder = breakReminder(ctx.prompts, lang, Math.floor((now - chat.session_started_at) / 60_000), { char: displayName(persona, lang) });
+  const since = continuousSince(chat?.session_started_at ?? null, chat?.last_message_at ?? null, now);
+  if (!chat || !reminderDue(since, chat.reminded_at, now, persona.flywheel.safety_tier)) return { replies };
+  const reminder = breakReminder(ctx.prompts, lang, Math.floor((now - since) / 60_000), { char: displayName(persona, lang) });
   return { replies: replies.map((r) => ({ ...r, content: `${r.content}\n\n${reminder}` })), reminder };
 }
 
@@ -134,7 +134,8 @@ export async function chatTurn(ctx: Ctx, deps: SongDeps, personaId: string, user
 
   const verdict = screenInput(ctx.prompts, message, lang, { char }, persona.flywheel.safety_tier);
   if (verdict) {
-    const replies = Array.from({ length: n }, () => shape(verdict.reply, sampling));
+    // Never cut by stop or max_tokens: a crisis line or "I am an AI" must arrive whole.
+    const replies = Array.from({ length: n }, () => ({ content: verdict.reply, finishReason: "stop" as const }));
     const result = { personaId: persona.id, language: lang, model: { provider: "safety" as const, name: "flywheel-safety" }, replies, safety: verdict.kind, usage: usage(replies) };
     return { ...store(ctx, { chat, persona, userId, message, lang, result }), replay: false };
   }
@@ -148,21 +149,8 @@ export async function chatTurn(ctx: Ctx, deps: SongDeps, personaId: string, user
     const history = recentMessages(ctx, chat);
     const sung: Sung = analysis.intent === "sing" ? await singFor(ctx, deps, persona, { userId, ...(opts.keyId ? { keyId: opts.keyId } : {}), holdId }, analysis, lang) : {};
     let model: ModelInfo = { provider: "offline", name: OFFLINE_PERSONA_MODEL };
-    let raw: string[] | undefined;
     let llmUsage: TurnResult["usage"] | undefined;
-    if (deps.llm && !sung.song && !sung.songError) {
-      try {
-        const prompt = personaMessages(ctx.prompts, { persona, lang, ...(userName ? { userName } : {}), facts, summary: chat?.summary ?? "", history, message });
-        const a = await personaFromLlm(deps.llm, prompt, { n, temperature: opts.temperature ?? 0.8, ...sampling, ...(opts.seed !== undefined ? { seed: opts.seed } : {}) });
-        raw = a.choices.map((c) => c.content);
-        model = { provider: "openai-compatible", name: a.model };
-        if (a.usage) llmUsage = a.usage;
-      } catch (err) {
-        // The endpoint down or answering nothing: the offline engine answers, and the reply says so.
-        model = { provider: "offline", name: OFFLINE_PERSONA_MODEL, fallback: String((err as Error)?.message ?? err).slice(0, 200) };
-      }
-    }
-    raw ??= offlineReplies(
+    const offline = () => offlineReplies(
       ctx.prompts,
       {
         persona,
@@ -180,11 +168,35 @@ export async function chatTurn(ctx: Ctx, deps: SongDeps, personaId: string, user
       },
       n,
     );
+    let raw: { content: string; finishReason: TurnReply["finishReason"] }[] | undefined;
+    if (deps.llm && !sung.song && !sung.songError) {
+      try {
+        const prompt = personaMessages(ctx.prompts, { persona, lang, ...(userName ? { userName } : {}), facts, summary: chat?.summary ?? "", history, message });
+        const a = await personaFromLlm(deps.llm, prompt, { n, temperature: opts.temperature ?? 0.8, ...sampling, ...(opts.seed !== undefined ? { seed: opts.seed } : {}) });
+        model = { provider: "openai-compatible", name: a.model };
+        if (a.usage) llmUsage = a.usage;
+        raw = a.choices.slice(0, n);
+        // Fewer choices than asked, or an empty one: the offline engine fills those places, and says so.
+        const missing = Array.from({ length: n }, (_, i) => i).filter((i) => !raw![i]?.content);
+        if (missing.length) {
+          const o = offline();
+          for (const i of missing) raw[i] = { content: o[i]!, finishReason: "stop" };
+          model.fallback = `${missing.length} of ${n} replies from ${OFFLINE_PERSONA_MODEL}: the model answered fewer or empty`;
+        }
+      } catch (err) {
+        // The endpoint down or answering nothing: the offline engine answers, and the reply says so.
+        model = { provider: "offline", name: OFFLINE_PERSONA_MODEL, fallback: String((err as Error)?.message ?? err).slice(0, 200) };
+      }
+    }
+    raw ??= offline().map((content) => ({ content, finishReason: "stop" as const }));
     let safety: SafetyKind | undefined;
-    const screened = raw.map((text) => {
-      const v = screenOutput(ctx.prompts, text, lang, { char }, persona.flywheel.safety_tier);
+    const screened = raw.map((r) => {
+      const v = screenOutput(ctx.prompts, r.content, lang, { char }, persona.flywheel.safety_tier);
       if (v) safety = v.kind;
-      return shape(v ? v.reply : text, sampling);
+      // A safety replacement arrives whole; the model's own "length" stop is kept.
+      if (v) return { content: v.reply, finishReason: "stop" as const };
+      const shaped = shape(r.content, sampling);
+      return r.finishReason === "length" ? { ...shaped, finishReason: "length" as const } : shaped;
     });
     const { replies, reminder } = withReminder(ctx, chat, persona, lang, screened);
     const result = { personaId: persona.id, language: lang, model, replies, ...(safety ? { safety } : {}), ...(reminder ? { reminder } : {}), ...sung, usage: llmUsage ?? usage(replies) };

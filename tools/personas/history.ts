@@ -1,15 +1,15 @@
 import { atomic, stmt } from "../../db/sql.ts";
 import type { Ctx } from "../context.ts";
+import { chatOf } from "./chat.ts";
 import { getPersona } from "./library.ts";
 import { listMemories } from "./memory.ts";
 
 type MsgRow = { seq: number; role: "user" | "assistant"; content: string; meta: string; created_at: number };
-type ChatRow = { id: string; summary: string; summarized_through: number; session_started_at: number; last_message_at: number };
 
 /** A user's chat with a persona as they see it: the latest messages, the running summary, the pinned facts. */
 export function chatHistory(ctx: Ctx, personaId: string, userId: string, limit = 50) {
   const persona = getPersona(ctx, personaId);
-  const chat = stmt(ctx.db, "SELECT id, summary, summarized_through, session_started_at, last_message_at FROM persona_chats WHERE workspace_id = ? AND user_id = ? AND persona_id = ?").get(ctx.workspaceId, userId, persona.id) as ChatRow | undefined;
+  const chat = chatOf(ctx, userId, persona.id);
   const rows = chat
     ? (stmt(ctx.db, "SELECT seq, role, content, meta, created_at FROM persona_messages WHERE workspace_id = ? AND chat_id = ? ORDER BY seq DESC LIMIT ?").all(ctx.workspaceId, chat.id, limit) as MsgRow[]).reverse()
     : [];
@@ -29,7 +29,7 @@ export function chatHistory(ctx: Ctx, personaId: string, userId: string, limit =
 export function resetChat(ctx: Ctx, personaId: string, userId: string) {
   const persona = getPersona(ctx, personaId);
   return atomic(ctx.db, () => {
-    const chat = stmt(ctx.db, "SELECT id FROM persona_chats WHERE workspace_id = ? AND user_id = ? AND persona_id = ?").get(ctx.workspaceId, userId, persona.id) as { id: string } | undefined;
+    const chat = chatOf(ctx, userId, persona.id);
     if (!chat) return { deletedMessages: 0 };
     const n = stmt(ctx.db, "DELETE FROM persona_messages WHERE workspace_id = ? AND chat_id = ?").run(ctx.workspaceId, chat.id).changes;
     stmt(ctx.db, "DELETE FROM persona_chats WHERE workspace_id = ? AND id = ?").run(ctx.workspaceId, chat.id);

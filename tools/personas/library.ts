@@ -50,5 +50,9 @@ export function listPersonas(ctx: Ctx): Persona[] {
   return [...builtinPersonas(ctx.prompts).values(), ...rows.map(asPersona)];
 }
 
+/** How the OpenAI-compatible API names a persona: `persona:<id>`. */
+export const PERSONA_MODEL_PREFIX = "persona:";
+export const personaModel = (id: string) => `${PERSONA_MODEL_PREFIX}${id}`;
+
 /** The name to show in a language: the Chinese name for zh when the card has one. */
 export const displayName = (p: Persona, lang: "zh" | "en") => (lang === "zh" && p.flywheel.name_zh) || p.card.data.name;

@@ -25,6 +25,7 @@ export async function personaFromLlm(llm: LlmEndpoint, messages: ChatCompletionM
     .slice()
     .sort((a, b) => a.index - b.index)
     .map((c) => ({ content: (c.message.content ?? "").replace(/<think>[\s\S]*?<\/think>/gi, "").trim(), finishReason: c.finish_reason === "length" ? ("length" as const) : ("stop" as const) }));
+  // Nothing usable at all is a failure (the caller falls back); some empty choices are the caller's to fill.
   if (!choices.length || choices.every((c) => !c.content)) throw new Error("the model answered with no text");
   return { choices, model: r.model || llm.model, ...(r.usage ? { usage: { promptTokens: r.usage.prompt_tokens, completionTokens: r.usage.completion_tokens } } : {}) };
 }

@@ -9,8 +9,18 @@ import { countTokens, detectLanguage, overlap, terms } from "./text.ts";
 const DEFAULT_SCAN_DEPTH = 4;
 const DEFAULT_BUDGET = 512;
 
+/**
+ * A card's regex key runs on every message, and a card can come from anywhere: a group that is
+ * quantified and itself holds a quantifier or an alternation (`(a+)+`, `(a|aa)*`), or a back
+ * reference, can take exponential time (ReDoS) and would stall the workspace. Such keys never fire.
+ */
+const RISKY_PATTERN = /\((?:[^()\\]|\\.)*(?:[+*|]|\{\d)(?:[^()\\]|\\.)*\)\s*(?:[+*]|\{\d)|\\[1-9]|\\k</;
+/** Text scanned per key: the recent messages' tail (a message is at most 4,000 characters). */
+const MAX_SCAN = 8_000;
+
 function keyHits(key: string, text: string, caseSensitive: boolean, regex: boolean): boolean {
   if (regex) {
+    if (key.length > 500 || RISKY_PATTERN.test(key)) return false;
     const m = /^\/(.+)\/([a-z]*)$/s.exec(key);
     try {
       return new RegExp(m ? m[1]! : key, m ? m[2]!.replace(/[gy]/g, "") : caseSensitive ? "u" : "iu").test(text);
@@ -35,7 +45,7 @@ const fires = (e: LoreEntry, text: string) => {
  */
 export function triggeredLore(book: CharacterBook | undefined, recent: string[]): LoreEntry[] {
   if (!book?.entries.length) return [];
-  const text = recent.slice(-(book.scan_depth ?? DEFAULT_SCAN_DEPTH)).join("\n");
+  const text = recent.slice(-(book.scan_depth ?? DEFAULT_SCAN_DEPTH)).join("\n").slice(-MAX_SCAN);
   const budget = book.token_budget || DEFAULT_BUDGET;
   const hits = book.entries.filter((e) => fires(e, text)).sort((a, b) => (a.insertion_order ?? 0) - (b.insertion_order ?? 0) || (b.priority ?? 0) - (a.priority ?? 0));
   const out: LoreEntry[] = [];

@@ -4,6 +4,7 @@ import { ApiError, ErrorCode, bi, notFound } from "../../lib/errors.ts";
 import { newId } from "../../lib/ids.ts";
 import { fill, type Prompts } from "../../lib/prompts.ts";
 import type { Ctx } from "../context.ts";
+import { UserId } from "../events/schema.ts";
 import type { PersonaLanguage } from "./card.ts";
 import { lexicons, nameIn, type Analysis } from "./understand.ts";
 
@@ -13,14 +14,17 @@ import { lexicons, nameIn, type Analysis } from "./understand.ts";
  * both the engine and the LLM prompt read the facts back as written, so an edit changes the next reply.
  */
 
-/** Character.AI keeps 15 pins per chat; we keep as many auto facts and twice that in all. */
+/**
+ * Character.AI keeps 15 pins per chat: the engine keeps as many facts of its own (dropping its
+ * oldest), and a user may pin their own until the list holds 30.
+ */
 export const MAX_AUTO_FACTS = 15;
 export const MAX_FACTS = 30;
 
 export const MemoryInput = z
   .strictObject({
     text: z.string().trim().min(1).max(400).meta({ description: "The fact, as the persona should remember it (e.g. 我叫小林 / I work night shifts). 记忆内容" }),
-    userId: z.string().min(1).max(128).optional().meta({ description: "The end user (required with an API key). 用户ID" }),
+    userId: UserId.optional().meta({ description: "The end user (required with an API key). 用户ID" }),
   })
   .meta({ id: "PersonaMemoryInput" });
 

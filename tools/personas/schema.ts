@@ -4,9 +4,12 @@ import { PERSONA_LANGUAGES } from "./card.ts";
 
 /** The inputs of the persona chat routes: the native one and the OpenAI-compatible one. */
 
+/** The longest user message a persona reads, in characters. */
+export const MAX_MESSAGE = 4000;
+
 export const PersonaChatInput = z
   .strictObject({
-    message: z.string().trim().min(1).max(4000).meta({ description: "What the user says. 用户消息" }),
+    message: z.string().trim().min(1).max(MAX_MESSAGE).meta({ description: "What the user says. 用户消息" }),
     userId: UserId.optional().meta({ description: "The end user (required with an API key; an end-user token names its own). 用户ID" }),
     language: z.enum(PERSONA_LANGUAGES).optional().meta({ description: "Reply language; detected from the message when absent. 回复语言" }),
     requestId: Id.optional().meta({ description: "Idempotency key: a retry is charged once and answers the same. 幂等键" }),

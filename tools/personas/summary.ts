@@ -38,13 +38,25 @@ export function summaryPieces(prompts: Prompts, lang: PersonaLanguage, char: str
   return pieces;
 }
 
+/**
+ * The pieces of a stored summary, whichever language wrote them: a chat that switched language
+ * keeps one list (under the current language's prefix) instead of nesting one prefix in another.
+ */
+export function summaryParts(prompts: Prompts, summary: string): string[] {
+  const all = Object.values(lexicons(prompts)).map((l) => l.lex.summary);
+  let body = summary;
+  for (const s of all) if (body.startsWith(s.prefix)) body = body.slice(s.prefix.length);
+  const seps = new RegExp(all.map((s) => s.sep.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"));
+  return body.split(seps).map((p) => p.trim()).filter(Boolean);
+}
+
 /** Folds the oldest messages into the chat's summary when enough wait; part of the turn's atomic unit. */
 export function foldOlderTurns(db: Db, prompts: Prompts, chat: { ws: number; id: string; summary: string; summarizedThrough: number }, lang: PersonaLanguage, char: string) {
   const waiting = stmt(db, "SELECT seq, role, content, meta FROM persona_messages WHERE workspace_id = ? AND chat_id = ? AND seq > ? ORDER BY seq").all(chat.ws, chat.id, chat.summarizedThrough) as Msg[];
   if (waiting.length < FOLD_AT) return;
   const folded = waiting.slice(0, waiting.length - WINDOW);
   const lex = lexicons(prompts)[lang].lex;
-  const old = chat.summary ? chat.summary.replace(lex.summary.prefix, "").split(lex.summary.sep).filter(Boolean) : [];
+  const old = summaryParts(prompts, chat.summary);
   const merged = [...old];
   for (const p of summaryPieces(prompts, lang, char, folded)) if (!merged.includes(p)) merged.push(p);
   const text = merged.length ? lex.summary.prefix + merged.slice(-MAX_PIECES).join(lex.summary.sep) : "";

@@ -1,9 +1,10 @@
-import { fitsBoundValue, stmt } from "../../db/sql.ts";
+import { atomic, fitsBoundValue, stmt } from "../../db/sql.ts";
 import type { BlobStore } from "../../lib/blobs.ts";
 import { ApiError, ErrorCode, bi, notFound } from "../../lib/errors.ts";
 import type { Ctx } from "../context.ts";
 import { avatarPng, TONE_COLORS } from "./avatar.ts";
-import { flywheelOf, parseCard, slugOf, toV2, type PersonaCard } from "./card.ts";
+import { nestsDeeperThan } from "../events/schema.ts";
+import { PERSONA_ID, flywheelOf, parseCard, slugOf, toV2, type PersonaCard } from "./card.ts";
 import { builtinPersonas, findPersona, getPersona, type Persona } from "./library.ts";
 import { crc32, readCardPng, stripCardChunks, writeCardPng } from "./png.ts";
 
@@ -13,8 +14,6 @@ export type PersonaDeps = { blobs: BlobStore };
 export type CardFile = { bytes: Uint8Array; contentType: string; filename: string };
 export type ImportInput = { card?: unknown; png?: Uint8Array };
 export type ImportOptions = { id?: string; replace?: boolean };
-
-export const PERSONA_ID = /^[a-z0-9][a-z0-9-]{0,47}$/;
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -41,7 +40,10 @@ function importId(card: PersonaCard, wanted: string | undefined): string {
  */
 export async function importCard(ctx: Ctx, deps: PersonaDeps, input: ImportInput, opts: ImportOptions = {}): Promise<Persona> {
   if ((input.card === undefined) === (input.png === undefined)) throw new Error("importCard takes a card or a png, not both or neither");
-  const parsed = parseCard(input.png ? readCardPng(input.png) : input.card);
+  const raw = input.png ? readCardPng(input.png) : input.card;
+  // A card nested thousands deep would overflow the stack when it is written back out.
+  if (nestsDeeperThan(raw, 64)) throw new ApiError(ErrorCode.ValidationFailed, bi("角色卡嵌套过深（最多 64 层）", "the card nests more than 64 levels deep"));
+  const parsed = parseCard(raw);
   const id = importId(parsed, opts.id);
   const own = parsed.data.extensions["flywheel"];
   // A flywheel block that is not an object stays as it is, so flywheelOf names it in the 400.
@@ -86,11 +88,21 @@ export async function exportCard(ctx: Ctx, deps: PersonaDeps, id: string, format
   return { bytes: writeCardPng(image, p.card), contentType: "image/png", filename: `${p.id}.png` };
 }
 
-/** Removes an imported card (the built-ins are files: a 409). Its picture stays in the blob store, which has no delete. */
+/**
+ * Removes an imported card (the built-ins are files: a 409) with every chat, message and pinned fact
+ * kept with it, so a card imported later under the same id starts with no memory of anyone. Its
+ * picture stays in the blob store, which has no delete.
+ */
 export function deletePersona(ctx: Ctx, id: string): { id: string; deleted: true } {
   const p = findPersona(ctx, id);
   if (!p) throw notFound(`persona ${id}`, "角色不存在");
   if (p.builtin) throw new ApiError(ErrorCode.Conflict, bi("内置角色不能删除", `${id} is a built-in persona and cannot be deleted`), { reason: "builtin", id });
-  if (stmt(ctx.db, "DELETE FROM personas WHERE workspace_id = ? AND id = ?").run(ctx.workspaceId, id).changes === 0) throw notFound(`persona ${id}`, "角色不存在");
-  return { id, deleted: true };
+  const ws = ctx.workspaceId;
+  return atomic(ctx.db, () => {
+    if (stmt(ctx.db, "DELETE FROM personas WHERE workspace_id = ? AND id = ?").run(ws, id).changes === 0) throw notFound(`persona ${id}`, "角色不存在");
+    stmt(ctx.db, "DELETE FROM persona_messages WHERE workspace_id = ? AND chat_id IN (SELECT id FROM persona_chats WHERE workspace_id = ? AND persona_id = ?)").run(ws, ws, id);
+    stmt(ctx.db, "DELETE FROM persona_chats WHERE workspace_id = ? AND persona_id = ?").run(ws, id);
+    stmt(ctx.db, "DELETE FROM persona_memories WHERE workspace_id = ? AND persona_id = ?").run(ws, id);
+    return { id, deleted: true as const };
+  });
 }

@@ -12,6 +12,8 @@ export type Intent = (typeof INTENTS)[number] | "name" | "taste" | "question" | 
 export type Lexicon = {
   userFallback: string;
   intents: Record<(typeof INTENTS)[number], string>;
+  /** What rules a `sing` match out: the user telling what they do ("I'm writing a song"), not asking. */
+  singNot: string;
   name: string;
   nameStop: string[];
   taste: string;
@@ -35,6 +37,7 @@ export type Lexicon = {
 type Compiled = {
   lex: Lexicon;
   intents: [(typeof INTENTS)[number], RegExp][];
+  singNot: RegExp;
   name: RegExp;
   taste: RegExp;
   theme: RegExp;
@@ -53,6 +56,7 @@ export function lexicons(prompts: Prompts): Record<PersonaLanguage, Compiled> {
     return {
       lex,
       intents: INTENTS.map((k) => [k, new RegExp(lex.intents[k], "iu")]),
+      singNot: new RegExp(lex.singNot, "iu"),
       name: new RegExp(lex.name, "iu"),
       taste: new RegExp(lex.taste, "iu"),
       theme: new RegExp(lex.theme, "iu"),
@@ -118,7 +122,8 @@ export function analyze(prompts: Prompts, text: string, lang: PersonaLanguage): 
   const matched = (k: (typeof INTENTS)[number]) => c.intents.find(([i]) => i === k)![1].test(text) || other.intents.find(([i]) => i === k)![1].test(text);
   let intent: Intent = "other";
   // Facts first: "我叫小林，晚安" is worth remembering even though it says goodnight.
-  if (matched("sing")) intent = "sing";
+  // Making a song spends a song credit: only a request counts, not "I'm writing a song".
+  if (matched("sing") && !c.singNot.test(text) && !other.singNot.test(text)) intent = "sing";
   else if (matched("recall")) intent = "recall";
   else if (name) intent = "name";
   else if (matched("sad")) intent = "sad";
