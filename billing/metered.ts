@@ -8,6 +8,7 @@ import { MILLI, type Feature } from "./catalog.ts";
 import type { HoldOutcome } from "../db/schema/index.ts";
 import { HoldView, release, reserve, settle } from "./holds.ts";
 import { kickDelivery, noteCreditsLow } from "./outbound.ts";
+import { storedSettings } from "./settings.ts";
 
 export const MeteredUser = {
   userId: UserId.meta({ description: "The end user who is charged. 计费用户" }),
@@ -85,6 +86,8 @@ export async function meteredAsync<T>(ctx: Ctx, feature: Feature, who: Who, run:
  */
 function warnIfLow(ctx: Ctx, feature: Feature, userId: string, spent: number) {
   try {
+    // Most workspaces have no outbound URL: then a read, not a transaction on every charged use.
+    if (!storedSettings(ctx.db, ctx.workspaceId)?.outboundUrl) return;
     const queued = atomic(ctx.db, () => noteCreditsLow(ctx.db, ctx.workspaceId, userId, feature, spent, ctx.now().getTime()));
     if (queued) kickDelivery(ctx);
   } catch (err) {
