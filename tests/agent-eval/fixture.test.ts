@@ -74,7 +74,7 @@ describe("agent evaluation set", () => {
       expect(shop.events.has(from), `shop has no ${from}`).toBe(false);
     }
     expect([...shop.traits].sort()).toEqual(["ageGroup", "cityLevel", "platform", "registerDate", "sex", "source", "vip"]);
-    expect([...demo.traits].sort()).toEqual(["age_band", "channel", "city_tier", "device", "gender", "member_tier", "signup_date"]);
+    expect([...demo.traits].sort()).toEqual(["age_band", "channel", "city_tier", "device", "gender", "icebreakers_opt_in", "member_tier", "signup_date"]);
     const platform = shop.raw.traits.find((x) => x.key === "platform")!.topValues.map((v) => v.value);
     expect([...platform].sort()).toEqual(["Android", "MiniApp", "iOS"]);
     const style = shop.raw.events.find((e) => e.name === "track_play")!.properties.find((p) => p.name === "style")!.topValues.map((v) => v.value);
