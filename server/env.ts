@@ -11,5 +11,7 @@ export type AppEnv = {
     log: Logger;
     auth: Auth;
     ctx: Ctx;
+    /** Set on the OpenAI-compatible routes: errors are written in OpenAI's shape (server/errors.ts). */
+    errorShape?: "openai";
   };
 };

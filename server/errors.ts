@@ -4,6 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
 import { ApiError, ERROR_STATUS, ErrorCode, bi } from "../lib/errors.ts";
 import type { AppEnv } from "./env.ts";
+import { openAiErrorBody } from "./middleware/openaiErrors.ts";
 
 export const ErrorEnvelope = z
   .object({
@@ -43,6 +44,7 @@ export function describeZodError(error: ZodError): { message: string; details: {
 }
 
 export function errorBody(c: Context<AppEnv>, code: ErrorCode, message: string, details?: unknown) {
+  if (c.get("errorShape") === "openai") return openAiErrorBody(code, message, details, c.get("requestId") ?? "");
   return { error: { code, message, requestId: c.get("requestId") ?? "", ...(details === undefined ? {} : { details }) } };
 }
 

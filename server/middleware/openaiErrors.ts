@@ -1,14 +1,15 @@
 import type { MiddlewareHandler } from "hono";
+import { ERROR_STATUS, type ErrorCode } from "../../lib/errors.ts";
 import type { AppEnv } from "../env.ts";
 
 /**
  * On the OpenAI-compatible routes, errors take OpenAI's shape (`{error: {message, type, param,
- * code}}`), which the official SDKs parse into their error classes. Every error is still made
- * once, as our envelope, by the one onError; this rewrites it on the way out, so the two can never
- * disagree about the status or the message.
+ * code}}`), which the official SDKs parse into their error classes. The one onError and the
+ * validation hook still make every error; `errorBody` (server/errors.ts) writes it in this shape
+ * when the route set the flag, so the two shapes can never disagree about status or message.
  */
 
-const TYPE: Record<number, string> = {
+const TYPE: Partial<Record<number, string>> = {
   400: "invalid_request_error",
   401: "authentication_error",
   402: "insufficient_quota",
@@ -20,32 +21,27 @@ const TYPE: Record<number, string> = {
   429: "rate_limit_error",
 };
 
-type Envelope = { error?: { code?: string; message?: string; requestId?: string; details?: unknown } };
-
 export function isOpenAiPath(path: string) {
   return path === "/v1/chat/completions" || path === "/v1/models" || path.startsWith("/v1/models/");
 }
 
-export const openAiErrors: MiddlewareHandler<AppEnv> = async (c, next) => {
-  await next();
-  const res = c.res;
-  if (res.status < 400 || !res.headers.get("content-type")?.includes("application/json")) return;
-  const body = (await res.clone().json().catch(() => undefined)) as Envelope | undefined;
-  const e = body?.error;
-  if (!e?.code || typeof e.message !== "string") return;
-  const first = Array.isArray(e.details) ? (e.details[0] as { path?: string; message?: string } | undefined) : undefined;
-  const code = first?.message === "model_not_found" ? "model_not_found" : e.code;
-  const shaped = {
+/** Marks the request so its errors are written in OpenAI's shape; registered before authentication. */
+export const openAiErrors: MiddlewareHandler<AppEnv> = (c, next) => {
+  c.set("errorShape", "openai");
+  return next();
+};
+
+/** Our error as OpenAI writes one: `param` from the first detail's path, `model_not_found` kept as OpenAI's code. */
+export function openAiErrorBody(code: ErrorCode, message: string, details: unknown, requestId: string) {
+  const first = Array.isArray(details) ? (details[0] as { path?: string; message?: string } | undefined) : undefined;
+  return {
     error: {
-      message: e.message,
-      type: TYPE[res.status] ?? "server_error",
+      message,
+      type: TYPE[ERROR_STATUS[code]] ?? "server_error",
       param: first?.path || null,
-      code,
-      ...(e.details !== undefined ? { details: e.details } : {}),
-      ...(e.requestId ? { request_id: e.requestId } : {}),
+      code: first?.message === "model_not_found" ? "model_not_found" : code,
+      ...(details !== undefined ? { details } : {}),
+      ...(requestId ? { request_id: requestId } : {}),
     },
   };
-  const headers = new Headers(res.headers);
-  headers.delete("content-length");
-  c.res = new Response(JSON.stringify(shaped), { status: res.status, headers });
-};
+}
