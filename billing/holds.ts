@@ -188,15 +188,16 @@ export function reserve(ctx: Ctx, input: { holdId: string; userId: string; featu
  * held → settled or released, exactly once: a compare-and-set on the hold's status, its effect and
  * its ledger entry in one atomic unit. A hold already decided is answered as it stands.
  */
-function decide(ctx: Ctx, holdId: string, to: "settled" | "released", outcome: HoldOutcome | undefined, effect: (h: HoldRow, now: number) => Line[] | undefined): HoldView {
+function decide(ctx: Ctx, holdId: string, to: "settled" | "released", outcome: HoldOutcome | undefined | (() => HoldOutcome), effect: (h: HoldRow, now: number) => Line[] | undefined): HoldView {
   const now = ctx.now().getTime();
   return atomic(ctx.db, () => {
     const h = ownHold(ctx, holdId);
     if (h.status !== "held") return holdView(h);
+    const o = typeof outcome === "function" ? outcome() : outcome;
     stmt(ctx.db, "UPDATE credit_holds SET status = ?, decided_at = ?, outcome = ? WHERE workspace_id = ? AND id = ? AND status = 'held'").run(
       to,
       now,
-      outcome === undefined ? null : JSON.stringify(outcome),
+      o === undefined ? null : JSON.stringify(o),
       ctx.workspaceId,
       holdId,
     );
@@ -206,8 +207,12 @@ function decide(ctx: Ctx, holdId: string, to: "settled" | "released", outcome: H
   });
 }
 
-/** The generation succeeded: the held credit is spent; `outcome` is what a replay of the request answers. */
-export const settle = (ctx: Ctx, holdId: string, outcome?: HoldOutcome): HoldView => decide(ctx, holdId, "settled", outcome, () => undefined);
+/**
+ * The generation succeeded: the held credit is spent; `outcome` is what a replay of the request
+ * answers. Given as a function, it runs inside the settle's atomic unit and only if the hold is
+ * still held, so a generation's own writes (a chat turn's messages) commit with its charge or not at all.
+ */
+export const settle = (ctx: Ctx, holdId: string, outcome?: HoldOutcome | (() => HoldOutcome)): HoldView => decide(ctx, holdId, "settled", outcome, () => undefined);
 
 /**
  * The generation failed or timed out: the credit goes back to the grants it came from, or, for a

@@ -50,6 +50,20 @@ function finish<T>(ctx: Ctx, feature: Feature, userId: string, holdId: string, r
 }
 
 /**
+ * The same, with the generation's own writes (`commit`, synchronous) in the settle's atomic unit:
+ * stored and charged together. If the sweep released the hold meanwhile, nothing is written and the
+ * request fails (a retry runs again, as after any fault).
+ */
+function finishWith<P, T>(ctx: Ctx, feature: Feature, userId: string, holdId: string, prepared: P, commit: (p: P) => T) {
+  let result: T | undefined;
+  const hold = settle(ctx, holdId, () => ({ result: (result = commit(prepared)) }));
+  if (hold.status !== "settled" || result === undefined)
+    throw new ApiError(ErrorCode.Internal, bi("生成超时，已退还额度，请重试", `the generation outlived its hold (${hold.status}): nothing was charged or stored, retry`));
+  warnIfLow(ctx, feature, userId, Math.round(hold.credits * MILLI));
+  return { result, hold, replay: false as const };
+}
+
+/**
  * Runs one metered generation: hold its cost (or 402), run it, settle on success, release on any
  * failure; each step its own atomic unit, `run` between them.
  */
@@ -66,18 +80,30 @@ export function metered<T>(ctx: Ctx, feature: Feature, who: Who, run: () => T): 
   return finish(ctx, feature, who.userId, s.holdId, result);
 }
 
-/** The same for a generation that awaits (files to store, a model to call): no atomic unit spans the await. */
-export async function meteredAsync<T>(ctx: Ctx, feature: Feature, who: Who, run: (holdId: string) => Promise<T>): Promise<{ result?: T; hold: HoldView; replay: boolean }> {
-  const s = begin<T>(ctx, feature, who);
+/**
+ * The same for a generation that awaits (files to store, a model to call): no atomic unit spans the
+ * await. `commit` turns what `run` made into the result inside the settle's atomic unit (see finishWith).
+ */
+export async function meteredAsync<T>(ctx: Ctx, feature: Feature, who: Who, run: (holdId: string) => Promise<T>): Promise<{ result?: T; hold: HoldView; replay: boolean }>;
+export async function meteredAsync<P, T>(ctx: Ctx, feature: Feature, who: Who, run: (holdId: string) => Promise<P>, commit: (prepared: P) => T): Promise<{ result?: T; hold: HoldView; replay: boolean }>;
+export async function meteredAsync<P, T>(ctx: Ctx, feature: Feature, who: Who, run: (holdId: string) => Promise<P>, commit?: (prepared: P) => T): Promise<{ result?: T | P; hold: HoldView; replay: boolean }> {
+  const s = begin<T | P>(ctx, feature, who);
   if ("done" in s) return s.done;
-  let result: T;
+  let prepared: P;
   try {
-    result = await run(s.holdId);
+    prepared = await run(s.holdId);
   } catch (err) {
     release(ctx, s.holdId, failure(err));
     throw err;
   }
-  return finish(ctx, feature, who.userId, s.holdId, result);
+  if (!commit) return finish(ctx, feature, who.userId, s.holdId, prepared);
+  try {
+    return finishWith(ctx, feature, who.userId, s.holdId, prepared, commit);
+  } catch (err) {
+    // The commit refused (a 4xx) or failed: its writes rolled back with the settle, so release.
+    release(ctx, s.holdId, failure(err));
+    throw err;
+  }
 }
 
 /**

@@ -66,9 +66,10 @@ export function shape(content: string, s: Partial<Sampling>): TurnReply {
   return { content: text, finishReason: "stop" };
 }
 
-type Stored = { chat: ChatRow | undefined; persona: Persona; userId: string; message: string; lang: PersonaLanguage; analysis?: Analysis; result: Omit<TurnResult, "memory" | "chatId"> };
+/** `memory`: the facts as read before the turn, answered again when the turn pinned nothing new. */
+type Stored = { chat: ChatRow | undefined; persona: Persona; userId: string; message: string; lang: PersonaLanguage; analysis?: Analysis; memory?: Memory[]; result: Omit<TurnResult, "memory" | "chatId"> };
 
-/** Writes the turn in one atomic unit: the chat row, both messages, pinned facts, the summary fold. */
+/** Writes the turn in one atomic unit (or inside the caller's: a savepoint): the chat row, both messages, pinned facts, the summary fold. */
 function store(ctx: Ctx, s: Stored): TurnResult {
   const now = ctx.now().getTime();
   const ws = ctx.workspaceId;
@@ -88,10 +89,10 @@ function store(ctx: Ctx, s: Stored): TurnResult {
     const r = s.result;
     const meta = { model: r.model, ...(r.safety ? { safety: r.safety } : {}), ...(r.song ? { song: r.song["id"] } : {}), ...(r.reminder ? { reminder: true } : {}) };
     insert.run(ws, chatId, "assistant", r.replies[0]!.content, JSON.stringify(meta), now);
-    if (s.analysis) rememberFromMessage(ctx.db, ctx.prompts, { ws, userId: s.userId, personaId: s.persona.id, now }, s.analysis, s.lang);
+    const pinned = !!s.analysis && rememberFromMessage(ctx.db, ctx.prompts, { ws, userId: s.userId, personaId: s.persona.id, now }, s.analysis, s.lang);
     const chat = s.chat ?? { summary: "", summarized_through: 0 };
     foldOlderTurns(ctx.db, ctx.prompts, { ws, id: chatId, summary: chat.summary, summarizedThrough: chat.summarized_through }, s.lang, displayName(s.persona, s.lang));
-    return { chatId, ...r, memory: listMemories(ctx, s.userId, s.persona.id) };
+    return { chatId, ...r, memory: pinned || !s.memory ? listMemories(ctx, s.userId, s.persona.id) : s.memory };
   });
 }
 
@@ -200,7 +201,7 @@ export async function chatTurn(ctx: Ctx, deps: SongDeps, personaId: string, user
     });
     const { replies, reminder } = withReminder(ctx, chat, persona, lang, screened);
     const result = { personaId: persona.id, language: lang, model, replies, ...(safety ? { safety } : {}), ...(reminder ? { reminder } : {}), ...sung, usage: llmUsage ?? usage(replies) };
-    return store(ctx, { chat, persona, userId, message, lang, analysis, result });
-  });
+    return { chat, persona, userId, message, lang, analysis, memory, result } satisfies Stored;
+  }, (prepared: Stored) => store(ctx, prepared)); // in the settle's atomic unit: the turn is stored if and only if charged
   return { ...r.result!, hold: r.hold, replay: r.replay };
 }

@@ -83,8 +83,10 @@ export function deleteMemory(ctx: Ctx, userId: string, personaId: string, id: st
 /**
  * Pins what the message told the persona (inside the turn's atomic unit): a name replaces the name
  * fact; a taste is added once. Auto facts beyond MAX_AUTO_FACTS drop oldest first; the user's own never.
+ * False when the message told it nothing to pin.
  */
-export function rememberFromMessage(db: Db, prompts: Prompts, k: { ws: number; userId: string; personaId: string; now: number }, a: Analysis, lang: PersonaLanguage) {
+export function rememberFromMessage(db: Db, prompts: Prompts, k: { ws: number; userId: string; personaId: string; now: number }, a: Analysis, lang: PersonaLanguage): boolean {
+  if (!a.name && !a.taste) return false;
   const tpl = lexicons(prompts)[lang].lex.memory;
   const existing = rowsOf(db, k.ws, k.userId, k.personaId);
   const insert = (slot: string | null, text: string) =>
@@ -104,4 +106,5 @@ export function rememberFromMessage(db: Db, prompts: Prompts, k: { ws: number; u
       for (const old of autos.slice(0, Math.max(0, autos.length + 1 - MAX_AUTO_FACTS))) stmt(db, "DELETE FROM persona_memories WHERE workspace_id = ? AND id = ?").run(k.ws, old.id);
     }
   }
+  return true;
 }

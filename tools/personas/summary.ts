@@ -52,8 +52,10 @@ export function summaryParts(prompts: Prompts, summary: string): string[] {
 
 /** Folds the oldest messages into the chat's summary when enough wait; part of the turn's atomic unit. */
 export function foldOlderTurns(db: Db, prompts: Prompts, chat: { ws: number; id: string; summary: string; summarizedThrough: number }, lang: PersonaLanguage, char: string) {
+  // Counted first (on the index): most turns fold nothing, and need not read the messages.
+  const count = (stmt(db, "SELECT count(*) AS n FROM persona_messages WHERE workspace_id = ? AND chat_id = ? AND seq > ?").get(chat.ws, chat.id, chat.summarizedThrough) as { n: number }).n;
+  if (count < FOLD_AT) return;
   const waiting = stmt(db, "SELECT seq, role, content, meta FROM persona_messages WHERE workspace_id = ? AND chat_id = ? AND seq > ? ORDER BY seq").all(chat.ws, chat.id, chat.summarizedThrough) as Msg[];
-  if (waiting.length < FOLD_AT) return;
   const folded = waiting.slice(0, waiting.length - WINDOW);
   const lex = lexicons(prompts)[lang].lex;
   const old = summaryParts(prompts, chat.summary);
