@@ -1,4 +1,3 @@
-import { Hono } from "hono";
 import { rmSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
@@ -21,9 +20,8 @@ import { nameFromMemory, type Memory } from "../tools/personas/memory.ts";
 import { screenInput, screenOutput } from "../tools/personas/safety.ts";
 import { analyze } from "../tools/personas/understand.ts";
 import { ensureWorkspace } from "../tools/workspaces/index.ts";
-import { createApp } from "../server/app.ts";
-import { listen } from "./billing.ts";
 import { machine, pct, r2, r3 } from "./machine.ts";
+import { overHttp } from "./personasHttp.ts";
 
 /**
  * Issue 12's persona chat: one offline reply in process (target p99 < 20 ms), the whole turn —
@@ -215,97 +213,11 @@ async function inProcess() {
   };
 }
 
-type Tally = { rps: number; ok: number; non200: Record<string, number>; firstError?: string };
-
-/** CONCURRENCY clients posting for ROUND_MS; every answer counted by status (a non-200 is reported, not skipped). */
-async function drive(url: string, init: (i: number) => RequestInit): Promise<Tally> {
-  let ok = 0;
-  let i = 0;
-  const non200: Record<string, number> = {};
-  let firstError: string | undefined;
-  const until = performance.now() + ROUND_MS;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (performance.now() < until) {
-        const res = await fetch(url, init(i++));
-        const body = await res.text();
-        if (res.status === 200) ok++;
-        else {
-          non200[res.status] = (non200[res.status] ?? 0) + 1;
-          firstError ??= body.slice(0, 300);
-        }
-      }
-    }),
-  );
-  return { rps: ok / ((performance.now() - t0) / 1000), ok, non200, ...(firstError ? { firstError } : {}) };
-}
-
-async function overHttp() {
-  const w = openWorkspace(join(TMP, "personas-http.db"), () => new Date());
-  const key = createKey(w.ctx, { scopes: ["generate"], rateLimit: 1_000_000, burst: 10_000_000 }).key;
-  const bare = new Hono();
-  // The bare route reads and answers JSON too, so the comparison is of what the persona route adds.
-  bare.post("/bare", async (c) => c.json({ ok: true, echo: await c.req.json() }));
-  const b = await listen(bare.fetch);
-  const m = await listen(createApp({ db: w.db, prompts: repoPrompts, log: silentLogger }).fetch);
-  // Only messages the safety screen lets through, so every request here is metered (a safety answer is free).
-  const nuannan = getPersona(w.ctx, "nuannan");
-  const mix = (["zh", "en"] as const).flatMap((lang) =>
-    Array.from({ length: SCRIPT[lang].length * 2 }, (_, step) => message(lang, step, step).text).filter((text) => !screenInput(repoPrompts, text, lang, { char: displayName(nuannan, lang) })),
-  );
-  const body = (i: number, stream: boolean) =>
-    JSON.stringify({ model: "persona:nuannan", user: `u${i % HTTP_USERS}`, messages: [{ role: "user", content: mix[(i + Math.floor(i / HTTP_USERS)) % mix.length] }], ...(stream ? { stream: true } : {}) });
-  const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" };
-  const url = `${m.base}/v1/chat/completions`;
-  // One of each, read whole, before timing: the answer is a completion and the stream ends in [DONE].
-  const one = await (await fetch(url, { method: "POST", headers, body: body(0, false) })).json();
-  if (!(one as { choices?: { message?: { content?: string } }[] }).choices?.[0]?.message?.content) throw new Error(`not a completion: ${JSON.stringify(one).slice(0, 300)}`);
-  const sse = await (await fetch(url, { method: "POST", headers, body: body(1, true) })).text();
-  if (!sse.trimEnd().endsWith("data: [DONE]")) throw new Error(`not a finished stream: ${sse.slice(-300)}`);
-  const rounds: { bare: Tally; metered: Tally; meteredStream: Tally }[] = [];
-  let offset = 2;
-  let answered200 = 2; // the two checks above
-  try {
-    for (let r = 0; r <= ROUNDS; r++) {
-      const at = offset;
-      const bareT = await drive(`${b.base}/bare`, (i) => ({ method: "POST", headers: { "content-type": "application/json" }, body: body(at + i, false) }));
-      const meteredT = await drive(url, (i) => ({ method: "POST", headers, body: body(at + i, false) }));
-      offset += meteredT.ok + Object.values(meteredT.non200).reduce((a, x) => a + x, 0);
-      const at2 = offset;
-      const streamT = await drive(url, (i) => ({ method: "POST", headers, body: body(at2 + i, true) }));
-      offset += streamT.ok + Object.values(streamT.non200).reduce((a, x) => a + x, 0);
-      answered200 += meteredT.ok + streamT.ok;
-      const row = { bare: bareT, metered: meteredT, meteredStream: streamT };
-      if (r > 0) rounds.push(row); // round 0 warms the JIT and the statement caches
-      console.error(`personas http round ${r}: bare ${Math.round(bareT.rps)}/s, metered ${Math.round(meteredT.rps)}/s, metered stream ${Math.round(streamT.rps)}/s`);
-    }
-  } finally {
-    for (const s of [b, m]) await new Promise((res) => s.server.close(res));
-  }
-  const settled = (stmt(w.db, "SELECT count(*) AS n FROM credit_holds WHERE workspace_id = ? AND status = 'settled' AND feature = 'chat_message'").get(w.ctx.workspaceId) as { n: number }).n;
-  w.close();
-  const all = rounds.flatMap((x) => [x.metered, x.meteredStream]);
-  const non200: Record<string, number> = {};
-  for (const t of all) for (const [k, n] of Object.entries(t.non200)) non200[k] = (non200[k] ?? 0) + n;
-  const med = (k: "bare" | "metered" | "meteredStream") => Math.round(median(rounds.map((x) => x[k].rps)) ?? 0);
-  const ratio = (k: "metered" | "meteredStream") => r2(median(rounds.map((x) => x[k].rps / x.bare.rps)) ?? 0);
-  return {
-    rounds: rounds.map((x) => ({ bare: Math.round(x.bare.rps), metered: Math.round(x.metered.rps), meteredStream: Math.round(x.meteredStream.rps) })),
-    medianRps: { bare: med("bare"), metered: med("metered"), meteredStream: med("meteredStream") },
-    ratioToBare: { metered: ratio("metered"), meteredStream: ratio("meteredStream") },
-    meteredRequests: { ok200: all.reduce((a, t) => a + t.ok, 0), non200, ...(all.find((t) => t.firstError) ? { firstError: all.find((t) => t.firstError)!.firstError } : {}) },
-    /** Every 200 (the warm-up round and the two checks too) settled exactly one chat_message hold: nothing answered without being charged. */
-    holds: { answered200, settledChatHolds: settled, match: answered200 === settled },
-    messageMix: mix.length,
-  };
-}
-
 export async function benchPersonas() {
   const started = performance.now();
   const loadAtStart = loadavg().map(r2);
   const inproc = await inProcess();
-  const http = await overHttp();
+  const http = await overHttp({ open: () => openWorkspace(join(TMP, "personas-http.db"), () => new Date()), withChat, message, script: SCRIPT });
   const restP50 = r3(inproc.turn.p50Ms - inproc.engineAlone.p50Ms - inproc.safetyInputAlone.p50Ms - inproc.safetyOutputAlone.p50Ms);
   return {
     machine: { ...machine(), loadAverage1m5m15m: { atStart: loadAtStart, atEnd: loadavg().map(r2) } },
@@ -325,7 +237,7 @@ export async function benchPersonas() {
       "turn = chatTurn whole: input screen, the chat_message hold, analyze + memory + history reads, offline engine, output screen, reminder, the turn's atomic write (chat row, two messages, pinned facts, summary fold), settle.",
       "engineAlone = analyze + nameFromMemory + offlineReplies(n=1) on the same inputs; safetyInputAlone = screenInput; safetyOutputAlone = screenOutput on the engine's reply. Safety answers (the 'are you a real person?' lines) skip the engine and are not charged.",
       `the rest of a turn (SQLite and metering), by difference of medians: ${restP50} ms; a turn the safety screen answers (kind 'ai': no hold, no engine, one write unit) takes ${inproc.turnByMessageKind["ai"]?.p50Ms} ms at p50, so most of the rest is the metered turn's other write units (reserve, settle, the credits.low check).`,
-      "HTTP: the safety-answered messages are left out so every request is metered; the bare route parses the same body and echoes it.",
+      "HTTP: the safety-answered messages are left out so every request is metered; the bare route parses the same body and echoes it. refused402 is the same request in a workspace whose free plan has no chat: key, validation and the refused hold, i.e. metering alone (DESIGN §8's ≥ 50% of bare is about that); metered adds the persona turn and its writes.",
     ],
     reply: { ...inproc, restP50Ms: restP50, targetP99Ms: 20, met: inproc.turn.p99Ms < 20 && Object.keys(inproc.failures).length === 0 && inproc.songs === 0 },
     http,
@@ -333,10 +245,12 @@ export async function benchPersonas() {
   };
 }
 
+export { SCRIPT };
+
 export function printPersonasTable(r: Awaited<ReturnType<typeof benchPersonas>>) {
   const x = r.reply;
   const f = (s: Stats) => `${s.p50Ms}/${s.p95Ms}/${s.p99Ms}`;
   console.error(`persona turn p50/p95/p99 ms: ${f(x.turn)} (engine alone ${f(x.engineAlone)}, safety in ${f(x.safetyInputAlone)}, safety out ${f(x.safetyOutputAlone)}, rest ≈ ${x.restP50Ms}); failures ${JSON.stringify(x.failures)}`);
   const h = r.http;
-  console.error(`http req/s (median): bare ${h.medianRps.bare}, metered ${h.medianRps.metered} (×${h.ratioToBare.metered}), metered stream ${h.medianRps.meteredStream} (×${h.ratioToBare.meteredStream}); non-200 ${JSON.stringify(h.meteredRequests.non200)}, 200s ${h.holds.answered200} = settled holds ${h.holds.settledChatHolds}: ${h.holds.match}`);
+  console.error(`http req/s (median): bare ${h.medianRps.bare}, metered ${h.medianRps.metered} (×${h.ratioToBare.metered}), metered stream ${h.medianRps.meteredStream} (×${h.ratioToBare.meteredStream}), refused 402 ${h.medianRps.refused402} (×${h.ratioToBare.refused402}); non-200 ${JSON.stringify(h.meteredRequests.non200)}, 200s ${h.holds.answered200} = settled holds ${h.holds.settledChatHolds}: ${h.holds.match}`);
 }
