@@ -21,8 +21,9 @@ const TYPE: Partial<Record<number, string>> = {
   429: "rate_limit_error",
 };
 
+/** The chat API's paths, and OpenAI's neighbours a client may try (their 404 in OpenAI's shape too). */
 export function isOpenAiPath(path: string) {
-  return path === "/v1/chat/completions" || path === "/v1/models" || path.startsWith("/v1/models/");
+  return /^\/v1\/(?:chat\/|completions\/?$|embeddings\/?$|models\/?$|models\/)/.test(path);
 }
 
 /** Marks the request so its errors are written in OpenAI's shape; registered before authentication. */
