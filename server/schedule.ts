@@ -1,3 +1,4 @@
+import { catchUpTastes } from "../tools/icebreakers/tastes.ts";
 import type { Db } from "../db/sql.ts";
 import { workspaces } from "../db/schema/index.ts";
 import type { Logger } from "../lib/log.ts";
@@ -27,6 +28,12 @@ export function scheduledTick(ctx: Ctx, name: string): Promise<void> {
     if (r.users || r.windows) ctx.log.info("profiles recomputed", { workspace: name, mode: r.mode, users: r.users, windows: r.windows, ms: r.elapsedMs });
   } catch (err) {
     failed(ctx, "profile recompute", name)(err);
+  }
+  try {
+    // Keeps the taste rollup current, so the first match after a big import does not fold it all.
+    catchUpTastes(ctx);
+  } catch (err) {
+    failed(ctx, "taste rollup", name)(err);
   }
   try {
     const released = sweepHolds(ctx);

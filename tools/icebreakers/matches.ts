@@ -4,7 +4,7 @@ import { fill, promptJson } from "../../lib/prompts.ts";
 import type { Ctx } from "../context.ts";
 import { profileTraits } from "../identity/merge.ts";
 import { findProfileId } from "../profiles/get.ts";
-import { refreshTastes } from "./tastes.ts";
+import { catchUpTastes } from "./tastes.ts";
 
 /** The trait a user sets (true, or "true") to be matched and to see matches: nobody is matched unasked. */
 export const OPT_IN_TRAIT = "icebreakers_opt_in";
@@ -64,33 +64,52 @@ export function optedInUser(ctx: Ctx, id: string): { userId: string; traits: Rec
 }
 
 type SharedRow = { user_id: string; kind: "genre" | "artist"; value: string; you: number; them: number };
+type DotRow = { user_id: string; kind: "genre" | "artist"; dot: number };
 type NormRow = { user_id: string; kind: "genre" | "artist"; n2: number; total: number };
 
 /**
- * The values `userId` shares with each opted-in user (both have plays of them), and those users'
- * vector norms and totals: two statements whatever the number of candidates. `only` narrows the
- * candidates to one user.
+ * `userId`'s taste rows, then who else has each value (by user_tastes_value). CROSS JOIN keeps
+ * that order: the planner otherwise walked every taste row of the workspace.
  */
-function sharedWithOthers(ctx: Ctx, userId: string, only: string | null) {
-  const params = { ws: ctx.workspaceId, u: userId, only };
-  // CROSS JOIN keeps SQLite's join order: the asking user's few taste rows first, then who else has each
-  // value (by user_tastes_value); the planner otherwise walked every taste row of the workspace.
-  const shared = `SELECT t.user_id, t.kind, t.value, m.plays AS you, t.plays AS them
-    FROM user_tastes m
+const OTHERS_SQL = `FROM user_tastes m
     CROSS JOIN user_tastes t ON t.workspace_id = m.workspace_id AND t.kind = m.kind AND t.value = m.value AND t.user_id <> m.user_id
-    JOIN profiles p ON p.workspace_id = t.workspace_id AND p.user_id = t.user_id
-    WHERE m.workspace_id = @ws AND m.user_id = @u AND (@only IS NULL OR t.user_id = @only) AND ${OPTED_IN_SQL}`;
-  const rows = stmt(ctx.db, shared).all(params) as SharedRow[];
-  // Norms of the asking user and the candidates only, by primary key, candidates first (CROSS JOIN).
-  // As a CTE over the query above, SQLite re-ran it per taste row: 35 s for 200 demo users.
-  const candidates = JSON.stringify([userId, ...new Set(rows.map((r) => r.user_id))]);
-  const norms = stmt(
+    WHERE m.workspace_id = @ws AND m.user_id = @u`;
+
+type Scored = { userId: string; score: number };
+
+/**
+ * Every opted-in user who shares something with `userId`, scored, in three statements whatever the
+ * number of candidates: the dot products per candidate and kind (summed in SQL: a demo user shares a
+ * genre with thousands), which candidates opted in, and their norms (by key, candidates first; as a
+ * CTE SQLite re-ran the join per taste row).
+ */
+function scoreAll(ctx: Ctx, userId: string): Scored[] {
+  const ws = ctx.workspaceId;
+  const dots = stmt(ctx.db, `SELECT t.user_id, t.kind, sum(m.plays * t.plays) AS dot ${OTHERS_SQL} GROUP BY t.user_id, t.kind`).all({ ws, u: userId }) as DotRow[];
+  const candidates = JSON.stringify([...new Set(dots.map((d) => d.user_id))]);
+  const opted = new Set(
+    (stmt(ctx.db, `SELECT p.user_id FROM json_each(@candidates) c CROSS JOIN profiles p ON p.workspace_id = @ws AND p.user_id = c.value WHERE ${OPTED_IN_SQL}`).all({ ws, candidates }) as { user_id: string }[]).map((r) => r.user_id),
+  );
+  const n2 = normsOf(ctx, [userId, ...opted]);
+  const mine = (kind: string) => n2.get(`${userId}\u0000${kind}`)?.n2 ?? 0;
+  const score = new Map<string, number>();
+  for (const d of dots) {
+    if (!opted.has(d.user_id)) continue;
+    const theirs = n2.get(`${d.user_id}\u0000${d.kind}`)?.n2 ?? 0;
+    const cos = mine(d.kind) && theirs ? d.dot / Math.sqrt(mine(d.kind) * theirs) : 0;
+    score.set(d.user_id, (score.get(d.user_id) ?? 0) + (d.kind === "genre" ? GENRE_WEIGHT : ARTIST_WEIGHT) * cos);
+  }
+  return [...score].map(([u, sc]) => ({ userId: u, score: sc }));
+}
+
+function normsOf(ctx: Ctx, users: string[]): Map<string, NormRow> {
+  const rows = stmt(
     ctx.db,
     `SELECT t.user_id, t.kind, sum(t.plays * t.plays) AS n2, sum(t.plays) AS total
-     FROM json_each(@candidates) c CROSS JOIN user_tastes t ON t.workspace_id = @ws AND t.user_id = c.value
+     FROM json_each(@users) c CROSS JOIN user_tastes t ON t.workspace_id = @ws AND t.user_id = c.value
      GROUP BY t.user_id, t.kind`,
-  ).all({ ws: ctx.workspaceId, candidates }) as NormRow[];
-  return { rows, norms };
+  ).all({ ws: ctx.workspaceId, users: JSON.stringify(users) }) as NormRow[];
+  return new Map(rows.map((n) => [`${n.user_id}\u0000${n.kind}`, n]));
 }
 
 /** Shared values ranked by the smaller of the two users' shares of their plays of that kind. */
@@ -101,41 +120,28 @@ function ranked(rows: SharedRow[], youTotal: number, themTotal: number): SharedT
     .map((r) => ({ value: r.value, plays: { you: r.you, them: r.them } }));
 }
 
-type Pair = { userId: string; score: number; genres: SharedTaste[]; artists: SharedTaste[] };
-
-/** Every opted-in user who shares something with `userId`, scored; in no particular order. */
-function scorePairs(ctx: Ctx, userId: string, only: string | null): Pair[] {
-  const { rows, norms } = sharedWithOthers(ctx, userId, only);
-  const stat = new Map(norms.map((n) => [`${n.user_id}\u0000${n.kind}`, n]));
-  const of = (u: string, kind: string) => stat.get(`${u}\u0000${kind}`) ?? { n2: 0, total: 0 };
-  const byUser = new Map<string, SharedRow[]>();
-  for (const r of rows) {
-    const list = byUser.get(r.user_id);
-    if (list) list.push(r);
-    else byUser.set(r.user_id, [r]);
+/** What `userId` shares with each of `others` (only the matches shown, so a few rows), strongest first. */
+function sharedWith(ctx: Ctx, userId: string, others: string[]): Map<string, { genres: SharedTaste[]; artists: SharedTaste[] }> {
+  const rows = stmt(ctx.db, `SELECT t.user_id, t.kind, t.value, m.plays AS you, t.plays AS them ${OTHERS_SQL} AND t.user_id IN (SELECT value FROM json_each(@others))`).all({
+    ws: ctx.workspaceId,
+    u: userId,
+    others: JSON.stringify(others),
+  }) as SharedRow[];
+  const totals = normsOf(ctx, [userId, ...others]);
+  const total = (u: string, kind: string) => totals.get(`${u}\u0000${kind}`)?.total ?? 0;
+  const out = new Map<string, { genres: SharedTaste[]; artists: SharedTaste[] }>();
+  for (const o of others) {
+    const mine = rows.filter((r) => r.user_id === o);
+    const list = (kind: "genre" | "artist") => ranked(mine.filter((r) => r.kind === kind), total(userId, kind), total(o, kind));
+    out.set(o, { genres: list("genre"), artists: list("artist") });
   }
-  const pairs: Pair[] = [];
-  for (const [other, shared] of byUser) {
-    const part = (kind: "genre" | "artist") => {
-      const mine = of(userId, kind);
-      const theirs = of(other, kind);
-      const kindRows = shared.filter((r) => r.kind === kind);
-      const dot = kindRows.reduce((s, r) => s + r.you * r.them, 0);
-      const cos = mine.n2 && theirs.n2 ? dot / Math.sqrt(mine.n2 * theirs.n2) : 0;
-      return { cos, list: ranked(kindRows, mine.total, theirs.total) };
-    };
-    const g = part("genre");
-    const a = part("artist");
-    pairs.push({ userId: other, score: GENRE_WEIGHT * g.cos + ARTIST_WEIGHT * a.cos, genres: g.list, artists: a.list });
-  }
-  return pairs;
+  return out;
 }
 
 /** The shared genres and artists of two users, strongest first (both must have opted in: checked by the caller). */
 export function sharedTastes(ctx: Ctx, userId: string, otherId: string): { genres: SharedTaste[]; artists: SharedTaste[] } {
-  refreshTastes(ctx);
-  const pair = scorePairs(ctx, userId, otherId)[0];
-  return { genres: pair?.genres ?? [], artists: pair?.artists ?? [] };
+  catchUpTastes(ctx);
+  return sharedWith(ctx, userId, [otherId]).get(otherId)!;
 }
 
 function listText(text: IcebreakerText, items: string[]) {
@@ -157,23 +163,25 @@ export const round3 = (x: number) => Math.round(x * 1000) / 1000;
 export function findMatches(ctx: Ctx, id: string, opts: { limit?: number; minScore?: number } = {}): Match[] {
   const { limit = 10, minScore = 0.1 } = opts;
   const { userId } = optedInUser(ctx, id);
-  refreshTastes(ctx);
+  catchUpTastes(ctx);
   const zh = icebreakerText(ctx, "zh");
   const en = icebreakerText(ctx, "en");
-  return scorePairs(ctx, userId, null)
+  const top = scoreAll(ctx, userId)
     .map((p) => ({ ...p, score: round3(p.score) }))
     .filter((p) => p.score > 0 && p.score >= minScore)
     .sort((a, b) => b.score - a.score || (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0))
-    .slice(0, limit)
-    .map((p) => {
-      const genres = p.genres.slice(0, 3);
-      const artists = p.artists.slice(0, 3);
-      return {
-        userId: p.userId,
-        score: p.score,
-        sharedGenres: genres.map((g) => ({ genre: g.value, plays: g.plays })),
-        sharedArtists: artists.map((a) => ({ artist: a.value, plays: a.plays })),
-        reason: { zh: reasonIn(zh, genres, artists), en: reasonIn(en, genres, artists) },
-      };
-    });
+    .slice(0, limit);
+  const shared = sharedWith(ctx, userId, top.map((p) => p.userId));
+  return top.map((p) => {
+    const s = shared.get(p.userId)!;
+    const genres = s.genres.slice(0, 3);
+    const artists = s.artists.slice(0, 3);
+    return {
+      userId: p.userId,
+      score: p.score,
+      sharedGenres: genres.map((g) => ({ genre: g.value, plays: g.plays })),
+      sharedArtists: artists.map((a) => ({ artist: a.value, plays: a.plays })),
+      reason: { zh: reasonIn(zh, genres, artists), en: reasonIn(en, genres, artists) },
+    };
+  });
 }

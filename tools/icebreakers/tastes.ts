@@ -64,6 +64,13 @@ export function refreshTastes(ctx: Ctx, span = FOLD_SPAN): FoldResult {
   });
 }
 
+/** Folds every play not yet counted, each fold its own bounded atomic unit, so a match never reads a half-counted rollup. */
+export function catchUpTastes(ctx: Ctx): FoldResult {
+  let r = refreshTastes(ctx);
+  while (!r.caughtUp) r = refreshTastes(ctx);
+  return r;
+}
+
 /**
  * A merge: `from`'s plays are added onto `into`'s and `from` has none left. Its events move in the
  * same transaction, so the folded ones are counted here and the unfolded ones by the next fold.
