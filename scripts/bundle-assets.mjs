@@ -35,4 +35,25 @@ write(
   join(out, "migrations.ts"),
   `${header}export const MIGRATIONS = ${JSON.stringify({ journal: { entries: journal.entries }, migrations }, null, 1)};\n`,
 );
+// The Worker's static assets (wrangler.toml [assets]): Swagger UI's files for /docs, and the pages'
+// files under web/ (web/assets and the vendored ECharts), copied only when they changed.
+import { copyFileSync } from "node:fs";
+import { createRequire } from "node:module";
+const require = createRequire(import.meta.url);
+const pub = join(out, "public");
+mkdirSync(join(pub, "web"), { recursive: true });
+const copy = (from, to) => {
+  let same = false;
+  try {
+    same = readFileSync(from).equals(readFileSync(to));
+  } catch {
+    /* not there yet */
+  }
+  if (!same) copyFileSync(from, to);
+};
+const swagger = dirname(require.resolve("swagger-ui-dist/package.json"));
+for (const f of ["swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "favicon-32x32.png"]) copy(join(swagger, f), join(pub, f));
+for (const f of readdirSync(join(root, "web/assets"))) copy(join(root, "web/assets", f), join(pub, "web", f));
+copy(join(dirname(require.resolve("echarts/package.json")), "dist/echarts.min.js"), join(pub, "web", "echarts.min.js"));
+
 console.error(`bundle-assets: ${Object.keys(prompts).length} prompt files, ${journal.entries.length} migrations → generated/`);

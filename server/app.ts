@@ -38,6 +38,8 @@ import { registerPersonaChat } from "./routes/personaChat.ts";
 import { registerChatCompletions } from "./routes/chatCompletions.ts";
 import { isOpenAiPath, openAiErrors } from "./middleware/openaiErrors.ts";
 import type { Prompts } from "../lib/prompts.ts";
+import { registerWeb } from "../web/register.tsx";
+import type { WebAssets } from "../web/assets.ts";
 
 export type Services = {
   db: Db;
@@ -65,6 +67,8 @@ export type Services = {
   blobs?: BlobStore;
   /** Signs certificates and publishes the public keys; default, this database's own key (on Workers the directory signs for the workspaces). */
   signer?: CertificateSigner;
+  /** The console's and end-user pages' files (web/assets, ECharts): from disk on Node, the assets binding on Workers; absent, /assets answers 404. */
+  webAssets?: WebAssets;
   /** Development pages such as /dev/test-payment (default on; `FLYWHEEL_DEV_PAGES=off` in production, `DEV_PAGES=on` to have them on Workers). */
   devPages?: boolean;
 };
@@ -91,6 +95,7 @@ export function createApp(services: Services) {
   app.use("*", requestContext(log));
   app.get("/healthz", (c) => c.json({ ok: true, time: now().toISOString(), ...services.status?.() }));
   registerDocs(app, services.docsAssets);
+  registerWeb(app, services.webAssets);
   if (services.adminToken) registerAdmin(app, { db: services.db, now, prompts: services.prompts, adminToken: services.adminToken });
   const resolve = services.resolveKey ?? keysTableResolver(services.db, now);
   // Payment webhooks carry a signature instead of a key; they belong to the workspace in their path.

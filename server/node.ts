@@ -9,6 +9,7 @@ import { scheduleDailyRecompute } from "./schedule.ts";
 import { loadConfig } from "./config.ts";
 import { repoPrompts } from "../lib/promptFiles.ts";
 import { nodeDocsAssets } from "./docsAssets.ts";
+import { nodeWebAssets } from "../web/assetsNode.ts";
 import { llmFromEnv } from "../agent/model.ts";
 import { dirname, join } from "node:path";
 import { folderBlobs } from "./blobsNode.ts";
@@ -26,7 +27,7 @@ async function main() {
   const db = openDb(config.DATABASE_PATH);
   const status: Record<string, unknown> = { demo: config.FLYWHEEL_DEMO === "on" ? "pending" : "off" };
   const llm = llmFromEnv(config);
-  const app = createApp({ db, log, prompts: repoPrompts, status: () => ({ ...status }), docsAssets: nodeDocsAssets, adminToken: config.ADMIN_TOKEN, llm, devPages: config.FLYWHEEL_DEV_PAGES === "on", blobs: folderBlobs(config.FILES_DIR ?? join(dirname(config.DATABASE_PATH), "files")) });
+  const app = createApp({ db, log, prompts: repoPrompts, status: () => ({ ...status }), docsAssets: nodeDocsAssets, webAssets: nodeWebAssets, adminToken: config.ADMIN_TOKEN, llm, devPages: config.FLYWHEEL_DEV_PAGES === "on", blobs: folderBlobs(config.FILES_DIR ?? join(dirname(config.DATABASE_PATH), "files")) });
   const now = new Date();
   const ws = ensureWorkspace(db, config.FLYWHEEL_DEMO_WORKSPACE, now);
   db.$client

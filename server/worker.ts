@@ -63,6 +63,13 @@ const assetsFrom = (env: Env): Services["docsAssets"] =>
     return res.ok ? new Uint8Array(await res.arrayBuffer()) : undefined;
   } : undefined;
 
+/** The pages' files from the same binding: scripts/bundle-assets.mjs puts them under web/. */
+const webAssetsFrom = (env: Env): Services["webAssets"] =>
+  env.ASSETS ? async (file) => {
+    const res = await env.ASSETS!.fetch(new Request(`https://assets.local/web/${file}`));
+    return res.ok ? new Uint8Array(await res.arrayBuffer()) : undefined;
+  } : undefined;
+
 /** Generated files in R2. */
 const r2Blobs = (bucket: R2Bucket): BlobStore => ({
   async put(key, bytes, contentType) {
@@ -85,7 +92,7 @@ abstract class SqlObject extends DurableObject<Env> {
     this.log = logger(env);
     void ctx.blockConcurrencyWhile(async () => {
       this.db = await openDurableDb(ctx.storage, MIGRATIONS);
-      this.app = createApp({ db: this.db, log: this.log, prompts, llm: llmFromEnv(env), docsAssets: assetsFrom(env), devPages: env.DEV_PAGES === "on", ...(env.FILES ? { blobs: r2Blobs(env.FILES) } : {}), ...this.services() });
+      this.app = createApp({ db: this.db, log: this.log, prompts, llm: llmFromEnv(env), docsAssets: assetsFrom(env), webAssets: webAssetsFrom(env), devPages: env.DEV_PAGES === "on", ...(env.FILES ? { blobs: r2Blobs(env.FILES) } : {}), ...this.services() });
     });
   }
 

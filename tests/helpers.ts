@@ -7,6 +7,7 @@ import { createKey } from "../tools/keys/index.ts";
 import { ensureWorkspace } from "../tools/workspaces/index.ts";
 import { repoPrompts } from "../lib/promptFiles.ts";
 import { nodeDocsAssets } from "../server/docsAssets.ts";
+import { nodeWebAssets } from "../web/assetsNode.ts";
 
 export const NOW = new Date("2026-11-24T12:00:00Z"); // 20:00 in Asia/Shanghai
 
@@ -37,7 +38,7 @@ export function setup(start: Date = NOW) {
   const db = openDb();
   let now = start;
   const clock = () => now;
-  const app = createApp({ db, now: clock, prompts: repoPrompts, docsAssets: nodeDocsAssets });
+  const app = createApp({ db, now: clock, prompts: repoPrompts, docsAssets: nodeDocsAssets, webAssets: nodeWebAssets });
   const ctx = (workspace: string): Ctx => ({ db, workspaceId: ensureWorkspace(db, workspace, now).id, now: clock, log: silentLogger, prompts: repoPrompts });
   const key = (workspace: string, scopes: Scope[] = ["ingest", "operator", "admin"], extra: { rateLimit?: number; burst?: number } = {}) =>
     createKey(ctx(workspace), { scopes, ...extra }).key;

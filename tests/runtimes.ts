@@ -8,6 +8,7 @@ import { openDb } from "../db/node.ts";
 import { repoPrompts } from "../lib/promptFiles.ts";
 import { createApp } from "../server/app.ts";
 import { nodeDocsAssets } from "../server/docsAssets.ts";
+import { nodeWebAssets } from "../web/assetsNode.ts";
 import { scheduleDailyRecompute } from "../server/schedule.ts";
 import { silentLogger } from "../lib/log.ts";
 import { callResult, jsonInit, type CallOptions } from "./helpers.ts";
@@ -30,7 +31,7 @@ async function freePort(): Promise<number> {
 /** The Node runtime: createApp over an in-memory database, served on 127.0.0.1. */
 export async function startNode(): Promise<Runtime> {
   const db = openDb();
-  const app = createApp({ db, prompts: repoPrompts, adminToken: ADMIN_TOKEN, docsAssets: nodeDocsAssets });
+  const app = createApp({ db, prompts: repoPrompts, adminToken: ADMIN_TOKEN, docsAssets: nodeDocsAssets, webAssets: nodeWebAssets });
   const port = await freePort();
   const server = serve({ fetch: app.fetch, port, hostname: "127.0.0.1" });
   const timer = scheduleDailyRecompute(db, silentLogger, repoPrompts, () => new Date(), RECOMPUTE_EVERY_MS);
