@@ -449,5 +449,23 @@ describe("the same API on Node and on Workers (Durable Objects)", () => {
     });
     for (const o of out) expect(o).toEqual({ matches: [200, ["ib-b"], "Miles"], lines: [200, 3, true] });
   });
+
+  it("pages: the console and the app render, in the chosen language, with their files (ECharts from the assets binding on Workers)", async () => {
+    const out = await each(async ({ rt }) => {
+      const home = await fetch(`${rt.base}/`);
+      const html = await home.text();
+      const en = await (await fetch(`${rt.base}/`, { headers: { cookie: "lang=en" } })).text();
+      const echarts = await fetch(`${rt.base}/assets/echarts.min.js`);
+      const common = await fetch(`${rt.base}/assets/common.js`);
+      return {
+        home: [home.status, home.headers.get("content-type")?.split(";")[0], html.includes('lang="zh-CN"'), html.includes("运营控制台")],
+        en: en.includes("Operator console"),
+        echarts: [echarts.status, (await echarts.text()).length > 500_000],
+        common: [common.status, (await common.text()).includes("flywheel.key")],
+        missing: (await fetch(`${rt.base}/assets/nope.js`)).status,
+      };
+    });
+    for (const o of out) expect(o).toEqual({ home: [200, "text/html", true, true], en: true, echarts: [200, true], common: [200, true], missing: 404 });
+  });
 });
 
