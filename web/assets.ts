@@ -6,7 +6,7 @@
  */
 export type WebAssets = (file: string) => Uint8Array | undefined | Promise<Uint8Array | undefined>;
 
-/** Every file the pages may ask for, with its type: anything else is a 404. */
+/** Files with a type of their own; any other `name.js` / `name.css` in web/assets is served by its extension. */
 export const WEB_FILES: Record<string, string> = {
   "echarts.min.js": "text/javascript; charset=utf-8",
   "app.css": "text/css; charset=utf-8",
@@ -16,3 +16,10 @@ export const WEB_FILES: Record<string, string> = {
   "enduser.js": "text/javascript; charset=utf-8",
   "console-chat.js": "text/javascript; charset=utf-8",
 };
+
+/** The content type of a page file, or undefined for a name no page file can have (a 404, never a path into the disk). */
+export function webFileType(file: string): string | undefined {
+  if (Object.hasOwn(WEB_FILES, file)) return WEB_FILES[file];
+  const m = /^[a-z0-9][a-z0-9-]{0,60}\.(js|css)$/.exec(file);
+  return m ? (m[1] === "js" ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8") : undefined;
+}

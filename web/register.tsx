@@ -3,7 +3,7 @@ import { getCookie, setCookie } from "hono/cookie";
 import { ApiError, ErrorCode, bi } from "../lib/errors.ts";
 import type { AppEnv } from "../server/env.ts";
 import type { Router } from "../server/openapi.ts";
-import { WEB_FILES, type WebAssets } from "./assets.ts";
+import { webFileType, type WebAssets } from "./assets.ts";
 import { langOf, type Lang } from "./i18n.ts";
 import { registerConsolePages } from "./pages/console.tsx";
 import { registerAppPages } from "./pages/enduser.tsx";
@@ -15,7 +15,7 @@ export const pageContext = (c: Context<AppEnv>): PageContext => ({ lang: langOf(
 export function registerWeb(app: Router, assets?: WebAssets) {
   app.get("/assets/:file", async (c) => {
     const file = c.req.param("file");
-    const type = Object.hasOwn(WEB_FILES, file) ? WEB_FILES[file] : undefined;
+    const type = webFileType(file);
     const body = type && assets ? await assets(file) : undefined;
     if (!type || !body) throw new ApiError(ErrorCode.NotFound, bi("文件不存在", "no such asset"));
     return c.body(new Uint8Array(body), 200, { "content-type": type, "cache-control": "public, max-age=300" });
