@@ -1,0 +1,116 @@
+/**
+ * The agent chat page (/chat) in a real browser against a real server (offline model): an operator
+ * asks in Chinese for an audience, sees the segment card with the count the API computes, continues
+ * the same conversation to save it, approves the save, and the segment exists afterwards.
+ */
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { axeSerious, launch, screenshot, visitor } from "./browser.ts";
+import { http, startNode, type Runtime } from "./runtimes.ts";
+
+let rt: Runtime;
+let browser: Browser;
+let key: string;
+
+const DAY = 86_400_000;
+const ROCK_WEEK = { performed: "play_song", within: { days: 7 }, where: [{ property: "genre", op: "eq", value: "rock" }] };
+
+/** The workspace's only conversation as the API stores it: messages with their cards, approvals, the model. */
+async function onlyConversation() {
+  const convs = (await http(rt, "GET", "/v1/agent/conversations", { key })).body.conversations;
+  expect(convs).toHaveLength(1);
+  return (await http(rt, "GET", `/v1/agent/conversations/${convs[0].id}`, { key })).body;
+}
+
+beforeAll(async () => {
+  [rt, browser] = await Promise.all([startNode(), launch()]);
+  const made = await http(rt, "POST", "/admin/workspaces", { key: rt.adminToken, body: { name: "chat-ws", timezone: "Asia/Shanghai" } });
+  key = made.body.key.key;
+  // 7 users played rock in the last days, 3 only long ago, 4 played pop.
+  const now = Date.now();
+  const events = [
+    ...Array.from({ length: 7 }, (_, i) => ({ id: `r${i}`, userId: `rock${i}`, name: "play_song", timestamp: new Date(now - (i % 5) * DAY - 3_600_000).toISOString(), properties: { genre: "rock" } })),
+    ...Array.from({ length: 3 }, (_, i) => ({ id: `o${i}`, userId: `old${i}`, name: "play_song", timestamp: new Date(now - 20 * DAY).toISOString(), properties: { genre: "rock" } })),
+    ...Array.from({ length: 4 }, (_, i) => ({ id: `p${i}`, userId: `pop${i}`, name: "play_song", timestamp: new Date(now - DAY).toISOString(), properties: { genre: "pop" } })),
+  ];
+  expect((await http(rt, "POST", "/v1/events", { key, body: { events } })).body.accepted).toBe(events.length);
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  await rt?.stop();
+});
+
+describe("the agent chat page", () => {
+  it("asks in Chinese, shows the segment card with the API's count, continues the conversation, approves the save", async () => {
+    // Profiles catch up with ingestion on their own schedule: wait until the API counts them.
+    let preview: any;
+    for (let i = 0; i < 50; i++) {
+      preview = (await http(rt, "POST", "/v1/segments/preview", { key, body: { definition: ROCK_WEEK, sample: 20 } })).body;
+      if (preview.count === 7) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(preview.count).toBe(7);
+
+    const v = await visitor(browser, rt.base, { key });
+    await v.page.goto(`${rt.base}/chat`);
+    const box = v.page.getByLabel("给运营助手的消息");
+    await box.fill("最近7天");
+    await box.press("Shift+Enter");
+    expect(await box.inputValue()).toBe("最近7天\n");
+    expect(await v.page.locator(".bubble.user").count()).toBe(0);
+
+    await box.fill("最近7天播放过摇滚的用户");
+    await box.press("Enter");
+    const card = v.page.locator(".segment-card");
+    await card.waitFor();
+    const first = await onlyConversation();
+    expect(await v.page.locator(".bubble.user").first().textContent()).toBe("最近7天播放过摇滚的用户");
+    // The card shows the count the preview route computes for the same definition, and what the agent answered.
+    const segCard = first.messages.at(-1).cards.find((c: any) => c.type === "segment");
+    expect(segCard.definition).toEqual(ROCK_WEEK);
+    expect(segCard.count).toBe(preview.count);
+    expect(await card.locator(".seg-count").textContent()).toBe(String(preview.count));
+    expect(await card.locator(".seg-desc").textContent()).toBe(segCard.description.zh);
+    for (const id of preview.sample) expect(await card.textContent()).toContain(id);
+    expect(await card.textContent()).toContain(`${segCard.windows[0].from} 至 ${segCard.windows[0].to}`);
+    expect(await v.page.locator(".turn .meta").first().textContent()).toBe(`模型：${first.model.provider} · ${first.model.name}`);
+    await v.page.locator(".turn .bubble.assistant", { hasText: `${preview.count} 人` }).first().waitFor();
+    await screenshot(v.page, "chat-card");
+
+    await box.fill("保存这个分群，命名为摇滚活跃");
+    await v.page.getByRole("button", { name: "发送" }).click();
+    const approval = v.page.locator(".approval-card");
+    await approval.waitFor();
+    // The same conversation continued: the page sent its id with the second message.
+    const second = await onlyConversation();
+    expect(second.id).toBe(first.id);
+    expect(second.approvals.map((a: any) => [a.tool, a.status])).toEqual([["segments_save", "pending"]]);
+    expect(await approval.locator("h3").textContent()).toBe("等待审批：segments_save");
+    expect(await approval.locator("pre").textContent()).toContain("摇滚活跃");
+    expect((await http(rt, "GET", "/v1/segments", { key })).body.segments).toEqual([]);
+
+    await approval.getByRole("button", { name: "批准" }).click();
+    await approval.locator(".outcome").waitFor();
+    expect(await approval.locator(".outcome").textContent()).toBe("已批准并执行，结果：完成");
+    const saved = v.page.locator(".saved-card");
+    await saved.waitFor();
+    expect(await saved.textContent()).toContain("摇滚活跃");
+    expect(await approval.getByRole("button").count()).toBe(0);
+
+    const segs = (await http(rt, "GET", "/v1/segments", { key })).body.segments;
+    expect(segs.map((s: any) => s.name)).toEqual(["摇滚活跃"]);
+    expect(segs[0].definition).toEqual(ROCK_WEEK);
+    expect(await saved.textContent()).toContain(`人数：${segs[0].count}`);
+    // One conversation holds both messages and the decision.
+    const conv = await onlyConversation();
+    expect(conv.approvals.map((a: any) => a.status)).toEqual(["approved"]);
+    expect(conv.messages.filter((m: any) => m.role === "operator").map((m: any) => m.content)).toEqual(["最近7天播放过摇滚的用户", "保存这个分群，命名为摇滚活跃", "[approved] segments_save"]);
+    await v.page.getByLabel("会话").locator(`option[value="${conv.id}"]`).waitFor({ state: "attached" });
+
+    await screenshot(v.page, "chat-approved");
+    expect(await axeSerious(v.page)).toEqual([]);
+    expect(v.outside).toEqual([]);
+    expect(v.consoleErrors).toEqual([]);
+    await v.context.close();
+  }, 60_000);
+});
