@@ -4,6 +4,7 @@ import { t } from "../i18n.ts";
 import { pageContext } from "../register.tsx";
 import { registerChatPage } from "./chat.tsx";
 import { registerDashboards } from "./dashboards.tsx";
+import { registerSegmentsPage } from "./segments.tsx";
 
 /** The operator console: the overview at `/`, and each area's page (its own file). */
 export function registerConsolePages(app: Router) {
@@ -31,4 +32,5 @@ export function registerConsolePages(app: Router) {
   });
   registerDashboards(app);
   registerChatPage(app);
+  registerSegmentsPage(app);
 }
