@@ -13,7 +13,12 @@ export const WEB_FILES: Record<string, string> = {
   "common.js": "text/javascript; charset=utf-8",
   "overview.js": "text/javascript; charset=utf-8",
   "dashboards.js": "text/javascript; charset=utf-8",
+  "profile.js": "text/javascript; charset=utf-8",
   "enduser.js": "text/javascript; charset=utf-8",
+  "app-song.js": "text/javascript; charset=utf-8",
+  "app-songs.js": "text/javascript; charset=utf-8",
+  "app-chat.js": "text/javascript; charset=utf-8",
+  "app-account.js": "text/javascript; charset=utf-8",
   "console-chat.js": "text/javascript; charset=utf-8",
 };
 
