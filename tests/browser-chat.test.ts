@@ -15,10 +15,9 @@ let key: string;
 const DAY = 86_400_000;
 const ROCK_WEEK = { performed: "play_song", within: { days: 7 }, where: [{ property: "genre", op: "eq", value: "rock" }] };
 
-/** The workspace's only conversation as the API stores it: messages with their cards, approvals, the model. */
-async function onlyConversation() {
+/** The newest conversation as the API stores it: messages with their cards, approvals, the model. */
+async function latestConversation() {
   const convs = (await http(rt, "GET", "/v1/agent/conversations", { key })).body.conversations;
-  expect(convs).toHaveLength(1);
   return (await http(rt, "GET", `/v1/agent/conversations/${convs[0].id}`, { key })).body;
 }
 
@@ -63,7 +62,7 @@ describe("the agent chat page", () => {
     await box.press("Enter");
     const card = v.page.locator(".segment-card");
     await card.waitFor();
-    const first = await onlyConversation();
+    const first = await latestConversation();
     expect(await v.page.locator(".bubble.user").first().textContent()).toBe("最近7天播放过摇滚的用户");
     // The card shows the count the preview route computes for the same definition, and what the agent answered.
     const segCard = first.messages.at(-1).cards.find((c: any) => c.type === "segment");
@@ -82,7 +81,7 @@ describe("the agent chat page", () => {
     const approval = v.page.locator(".approval-card");
     await approval.waitFor();
     // The same conversation continued: the page sent its id with the second message.
-    const second = await onlyConversation();
+    const second = await latestConversation();
     expect(second.id).toBe(first.id);
     expect(second.approvals.map((a: any) => [a.tool, a.status])).toEqual([["segments_save", "pending"]]);
     expect(await approval.locator("h3").textContent()).toBe("等待审批：segments_save");
@@ -102,12 +101,87 @@ describe("the agent chat page", () => {
     expect(segs[0].definition).toEqual(ROCK_WEEK);
     expect(await saved.textContent()).toContain(`人数：${segs[0].count}`);
     // One conversation holds both messages and the decision.
-    const conv = await onlyConversation();
+    expect((await http(rt, "GET", "/v1/agent/conversations", { key })).body.conversations).toHaveLength(1);
+    const conv = await latestConversation();
     expect(conv.approvals.map((a: any) => a.status)).toEqual(["approved"]);
     expect(conv.messages.filter((m: any) => m.role === "operator").map((m: any) => m.content)).toEqual(["最近7天播放过摇滚的用户", "保存这个分群，命名为摇滚活跃", "[approved] segments_save"]);
     await v.page.getByLabel("会话").locator(`option[value="${conv.id}"]`).waitFor({ state: "attached" });
 
     await screenshot(v.page, "chat-approved");
+    expect(await axeSerious(v.page)).toEqual([]);
+    expect(v.outside).toEqual([]);
+    expect(v.consoleErrors).toEqual([]);
+    await v.context.close();
+  }, 60_000);
+
+  it("in English at phone width: a chart card, a copy card with lengths and checks, an edited save and a rejected one", async () => {
+    const v = await visitor(browser, rt.base, { key, lang: "en", width: 375 });
+    await v.page.goto(`${rt.base}/chat`);
+    const box = v.page.getByLabel("Message to the agent");
+    const ask = async (text: string, waitFor: string) => {
+      const before = await v.page.locator(waitFor).count();
+      await box.fill(text);
+      await box.press("Enter");
+      await v.page.locator(waitFor).nth(before).waitFor();
+      return (await latestConversation()).messages.at(-1);
+    };
+
+    const trend = await ask("Show me the DAU trend for the past 2 weeks", ".chart-card");
+    const chartData = trend.cards.find((c: any) => c.type === "chart");
+    expect(chartData.kind).toBe("trend");
+    const chart = v.page.locator(".chart-card").last();
+    expect(await chart.locator("h3").textContent()).toBe(chartData.title.en);
+    await chart.locator(".chart canvas").first().waitFor();
+    const rows = chart.locator("tbody tr");
+    expect(await rows.count()).toBe(chartData.series[0].points.length);
+    expect(chartData.series[0].points.length).toBeGreaterThan(0);
+    const [day, dau] = chartData.series[0].points.at(-1);
+    expect(await rows.last().locator("th").textContent()).toBe(day);
+    expect(await rows.last().locator("td").first().textContent()).toBe(String(dau));
+
+    const copy = await ask("Write 3 push notification variants inviting churned users back with a free 7-day VIP trial", ".copy-card");
+    const copyData = copy.cards.find((c: any) => c.type === "copy");
+    expect(copyData.channel).toBe("push");
+    expect(copyData.variants).toHaveLength(3);
+    const copyCard = v.page.locator(".copy-card").last();
+    expect(await copyCard.locator(".variant").count()).toBe(3);
+    for (const [i, variant] of copyData.variants.entries()) {
+      const node = copyCard.locator(".variant").nth(i);
+      expect(await node.textContent()).toContain(variant.body);
+      expect(await node.textContent()).toContain(`Length ${variant.chars}`);
+      expect(await node.locator("li").count()).toBe(variant.checks.length);
+    }
+
+    await ask("users who played rock in the last 7 days", ".segment-card");
+    await ask("save this segment named Rock weekly", ".approval-card");
+    const edited = v.page.locator(".approval-card").last();
+    await edited.getByRole("button", { name: "Edit" }).click();
+    const json = edited.getByLabel("Edit the input (JSON)");
+    const proposed = JSON.parse(await json.inputValue());
+    expect(proposed.name).toBe("Rock weekly");
+    await json.fill(JSON.stringify({ ...proposed, name: "Rock weekly (edited)" }));
+    await edited.getByRole("button", { name: "Run edited" }).click();
+    await edited.locator(".outcome").waitFor();
+    expect(await edited.locator(".outcome").textContent()).toBe("Run with the edited input; result: done");
+    await v.page.locator(".saved-card", { hasText: "Rock weekly (edited)" }).waitFor();
+
+    await ask("save this segment named Never", ".approval-card");
+    const rejected = v.page.locator(".approval-card").last();
+    await rejected.getByRole("button", { name: "Reject" }).click();
+    await rejected.getByLabel("Why (optional)").fill("not now");
+    await rejected.getByRole("button", { name: "Confirm reject" }).click();
+    await rejected.locator(".outcome").waitFor();
+    expect(await rejected.locator(".outcome").textContent()).toBe("Rejected, not run (why: not now)");
+
+    const names = (await http(rt, "GET", "/v1/segments", { key })).body.segments.map((s: any) => s.name).sort();
+    expect(names).toEqual(["Rock weekly (edited)", "摇滚活跃"]);
+    const conv = await latestConversation();
+    expect(conv.approvals.map((a: any) => [a.status, a.message ?? null])).toEqual([["edited", null], ["rejected", "not now"]]);
+    expect(conv.approvals[0].decidedInput.name).toBe("Rock weekly (edited)");
+    // Readable at 375 px: nothing wider than the screen.
+    expect(await v.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+
+    await screenshot(v.page, "chat-en-375");
     expect(await axeSerious(v.page)).toEqual([]);
     expect(v.outside).toEqual([]);
     expect(v.consoleErrors).toEqual([]);

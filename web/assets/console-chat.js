@@ -165,7 +165,6 @@ fw.ready(function () {
       if (!window.echarts) return;
       var chart = echarts.init(box);
       chart.setOption({
-        aria: { enabled: true },
         tooltip: { trigger: "axis" },
         legend: series.length > 1 ? { top: 0 } : undefined,
         grid: { left: 48, right: 16, top: series.length > 1 ? 32 : 16, bottom: 48, containLabel: true },
