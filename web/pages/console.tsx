@@ -5,6 +5,7 @@ import { pageContext } from "../register.tsx";
 import { registerChatPage } from "./chat.tsx";
 import { registerDashboards } from "./dashboards.tsx";
 import { registerSegmentsPage } from "./segments.tsx";
+import { registerBillingPage } from "./billing.tsx";
 
 /** The operator console: the overview at `/`, and each area's page (its own file). */
 export function registerConsolePages(app: Router) {
@@ -33,4 +34,5 @@ export function registerConsolePages(app: Router) {
   registerDashboards(app);
   registerChatPage(app);
   registerSegmentsPage(app);
+  registerBillingPage(app);
 }
