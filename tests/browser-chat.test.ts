@@ -88,6 +88,15 @@ describe("the agent chat page", () => {
     expect(await approval.locator("pre").textContent()).toContain("摇滚活跃");
     expect((await http(rt, "GET", "/v1/segments", { key })).body.segments).toEqual([]);
 
+    // A reload loses nothing: the conversation is reopened from the list, pending approval included.
+    await v.page.reload();
+    expect(await v.page.locator(".turn").count()).toBe(0);
+    await v.page.getByLabel("会话").locator(`option[value="${second.id}"]`).waitFor({ state: "attached" });
+    await v.page.getByLabel("会话").selectOption(second.id);
+    await approval.waitFor();
+    expect(await v.page.locator(".segment-card .seg-count").textContent()).toBe(String(preview.count));
+    expect(await v.page.locator(".bubble.user").allTextContents()).toEqual(["最近7天播放过摇滚的用户", "保存这个分群，命名为摇滚活跃"]);
+
     await approval.getByRole("button", { name: "批准" }).click();
     await approval.locator(".outcome").waitFor();
     expect(await approval.locator(".outcome").textContent()).toBe("已批准并执行，结果：完成");
