@@ -96,7 +96,20 @@ describe("the dashboards in a browser", () => {
     await v.page.locator("body[data-rendered]").waitFor();
     const wall = Date.now() - started;
     const rendered = Number(await v.page.locator("body").getAttribute("data-rendered"));
-    console.log(`/dashboards time to first render: ${rendered} ms from navigation start to all 7 charts drawn (page's own clock); ${wall} ms from goto() in the test`);
+    const timing = await v.page.evaluate(() => {
+      const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming;
+      const res = performance.getEntriesByType("resource") as PerformanceResourceTiming[];
+      const echarts = res.find((r) => r.name.endsWith("/echarts.min.js"));
+      const calls = res.filter((r) => r.name.includes("/v1/"));
+      return {
+        html: Math.round(nav.responseEnd),
+        domContentLoaded: Math.round(nav.domContentLoadedEventEnd),
+        echartsLoaded: Math.round(echarts?.responseEnd ?? 0),
+        apiCalls: calls.length,
+        slowestApi: calls.map((r) => `${new URL(r.name).pathname} ${Math.round(r.duration)} ms`).sort((a, b) => parseInt(b.split(" ")[1]!) - parseInt(a.split(" ")[1]!))[0],
+      };
+    });
+    console.log(`/dashboards time to first render: ${rendered} ms from navigation start to all 7 charts drawn (page's own clock); ${wall} ms from goto() in the test`, timing);
 
     for (const id of CHARTS) expect(await v.page.locator(`#card-${id}`).getAttribute("data-state"), id).toBe("ready");
     const lengths = await seriesLengths(v.page);

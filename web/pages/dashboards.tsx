@@ -20,10 +20,10 @@ const CHARTS: [id: string, title: Bi][] = [
   ["live", { zh: "每分钟事件数（实时，近 30 分钟）", en: "Events per minute (live, last 30 minutes)" }],
 ];
 
-function UserSearch(props: { lang: Lang; id: string }) {
+function UserSearch(props: { lang: Lang; id: string; style?: string }) {
   const { lang } = props;
   return (
-    <form class="card" action="/users" method="get" role="search" aria-label={t(lang, { zh: "查找用户", en: "Find a user" })}>
+    <form class="card" style={props.style} action="/users" method="get" role="search" aria-label={t(lang, { zh: "查找用户", en: "Find a user" })}>
       <label for={props.id}>{t(lang, { zh: "用户 ID", en: "User id" })}</label>
       <input id={props.id} name="id" required autocomplete="off" />
       <button type="submit">{t(lang, { zh: "查看用户画像", en: "Open the profile" })}</button>
@@ -128,7 +128,7 @@ export function registerDashboards(app: Router) {
           <h2 id="h-timeline">{t(lang, { zh: "事件时间线（最近 50 条）", en: "Event timeline (latest 50)" })}</h2>
           <ol id="timeline" style="padding-left:1.2rem;overflow-wrap:anywhere"></ol>
         </section>
-        <UserSearch lang={lang} id="user-search" />
+        <UserSearch lang={lang} id="user-search" style="margin-top:1rem" />
       </Layout>,
     );
   });
