@@ -28,7 +28,7 @@ export function registerChatPage(app: Router) {
   app.get("/chat", (c) => {
     const { lang, path } = pageContext(c);
     return c.html(
-      <Layout lang={lang} side="console" path={path} title={{ zh: "运营助手", en: "Operator agent" }} scripts={["echarts.min.js", "console-chat.js"]}>
+      <Layout lang={lang} side="console" path={path} title={{ zh: "运营助手", en: "Operator agent" }} scripts={["echarts.min.js", "console-chat-cards.js", "console-chat.js"]}>
         <style dangerouslySetInnerHTML={{ __html: CSS }} />
         <p>
           {t(lang, {
