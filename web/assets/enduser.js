@@ -22,9 +22,10 @@
 
   fw.yuan = function (fen) { return "¥" + (fen / 100).toFixed(fen % 100 ? 2 : 0); };
 
+  /** The API gives times in the workspace's own zone (…+08:00): shown as that wall clock, not converted to the device's. */
   fw.when = function (iso) {
-    var d = new Date(iso);
-    return isNaN(d) ? iso : d.toLocaleString(fw.zh ? "zh-CN" : "en", { dateStyle: "medium", timeStyle: "short" });
+    var m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(iso || "");
+    return m ? m[1] + " " + m[2] : iso;
   };
 
   var FEATURES = { song: ["歌曲", "songs"], chat_message: ["聊天消息", "chat messages"], certificate: ["原创认证", "certificates"], copy: ["文案", "copy"] };
