@@ -200,4 +200,24 @@ describe("the end-user app in a browser", () => {
     expect(v.consoleErrors).toEqual(["Failed to load resource: the server responded with a status of 402 (Payment Required)"]);
     await v.context.close();
   }, 40_000);
+
+  it("speaks English when asked: labels, the player and my songs", async () => {
+    const v = await visitor(browser, rt.base, { token, lang: "en" });
+    const { page } = v;
+    const mine = (await http(rt, "GET", "/v1/songs", { key: token })).body.songs as { id: string; title: string; mood: string; style: string }[];
+    await page.goto(`${rt.base}/app?song=${mine[0]!.id}`);
+    expect(await page.locator("html").getAttribute("lang")).toBe("en");
+    await page.getByLabel("Theme").waitFor();
+    await page.getByRole("img", { name: `Cover of ${mine[0]!.title}` }).waitFor();
+    expect(await page.locator("#song-meta").textContent()).toContain(`${mine[0]!.mood} · ${mine[0]!.style} · 10 s`);
+    expect(await page.getByRole("button", { name: "Certify originality" }).isVisible()).toBe(true);
+    await page.getByRole("link", { name: "My songs" }).click();
+    await page.locator("#songs-status.ok").waitFor();
+    expect(await page.locator("#songs-status").textContent()).toBe(`${mine.length} song(s)`);
+    expect(await page.locator("#songs a").allTextContents()).toEqual(mine.map((s) => s.title));
+    expect(await axeSerious(page)).toEqual([]);
+    expect(v.outside).toEqual([]);
+    expect(v.consoleErrors).toEqual([]);
+    await v.context.close();
+  }, 30_000);
 });

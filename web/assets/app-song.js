@@ -5,7 +5,6 @@ fw.ready(function () {
   var form = $("song-form"), button = $("song-submit"), status = $("song-status"), audio = $("audio");
   var bar = $("song-progress"), meter = bar.querySelector("[role=progressbar]");
   var words = [], lit = null, song = null, coverUrl = null;
-  var MOODS = { happy: "快乐", sad: "伤感", calm: "平静", energetic: "热血", romantic: "浪漫", nostalgic: "怀旧" };
 
   // The server answers once the whole song is made: the bar follows the expected time and never claims to finish early.
   function progress(expectedMs) {
@@ -60,7 +59,7 @@ fw.ready(function () {
     $("paywall").hidden = true;
     $("song-title").textContent = s.title;
     var m = s.music || {};
-    $("song-meta").textContent = [fw.t(MOODS[s.mood] || s.mood, s.mood), s.style, s.durationSec + fw.t(" 秒", " s"), m.key ? m.key + (m.mode === "minor" ? "m" : "") + " · " + m.bpm + " BPM" : ""].filter(Boolean).join(" · ");
+    $("song-meta").textContent = [fw.word(s.mood), fw.word(s.style), s.durationSec + fw.t(" 秒", " s"), m.key ? m.key + (m.mode === "minor" ? "m" : "") + " · " + m.bpm + " BPM" : ""].filter(Boolean).join(" · ");
     lyrics(s);
     $("cover").alt = fw.t("《" + s.title + "》封面", "Cover of " + s.title);
     $("cert-status").textContent = "";

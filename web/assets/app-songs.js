@@ -10,7 +10,7 @@ fw.ready(function () {
     }
     fw.status(status, fw.t("共 " + r.songs.length + " 首", r.songs.length + " song(s)"), "ok");
     r.songs.forEach(function (s) {
-      var about = [s.style, s.durationSec + fw.t(" 秒", " s"), s.published ? fw.t("已发布", "published") : fw.t("草稿", "draft"), fw.when(s.createdAt)].join(" · ");
+      var about = [fw.word(s.mood), fw.word(s.style), s.durationSec + fw.t(" 秒", " s"), s.published ? fw.t("已发布", "published") : fw.t("草稿", "draft"), fw.when(s.createdAt)].join(" · ");
       list.append(fw.el("li", { class: "card" }, [
         fw.el("a", { href: "/app?song=" + encodeURIComponent(s.id), text: s.title }),
         fw.el("div", { class: "muted", text: about }),

@@ -28,6 +28,13 @@
     return m ? m[1] + " " + m[2] : iso;
   };
 
+  var WORDS = {
+    happy: "快乐", sad: "伤感", calm: "平静", energetic: "热血", romantic: "浪漫", nostalgic: "怀旧",
+    pop: "流行", rock: "摇滚", folk: "民谣", ballad: "抒情", electronic: "电子", lofi: "Lo-fi",
+  };
+  /** A mood or style as the form names it. */
+  fw.word = function (w) { return fw.zh && WORDS[w] ? WORDS[w] : w; };
+
   var FEATURES = { song: ["歌曲", "songs"], chat_message: ["聊天消息", "chat messages"], certificate: ["原创认证", "certificates"], copy: ["文案", "copy"] };
   fw.feature = function (f) { var n = FEATURES[f]; return n ? fw.t(n[0], n[1]) : f; };
 

@@ -47,7 +47,7 @@ const CSS = `
 .memory li { display: flex; flex-wrap: wrap; gap: .4rem; align-items: end; margin: .4rem 0; }
 .memory li input { flex: 1 1 12rem; min-width: 0; } .memory li button { margin-top: 0; }
 .memory { list-style: none; padding: 0; }
-.songs li { margin: .5rem 0; overflow-wrap: anywhere; }
+.songs { list-style: none; padding: 0; } .songs li { margin: .5rem 0; overflow-wrap: anywhere; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 .paywall ul { padding-left: 1.2rem; }
 @media (max-width: 600px) { .player { grid-template-columns: minmax(0, 1fr); } .player img { max-width: 220px; } }
