@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { HoldView } from "../../billing/holds.ts";
 import { ApiError, ErrorCode, bi } from "../../lib/errors.ts";
 import { ReactionInput, react } from "../../tools/songs/reactions.ts";
-import { CreateSongInput, createSong, listSongs, publishSong, songFile, songView, stemFile, visibleSong, type SongDeps } from "../../tools/songs/service.ts";
+import { CreateSongInput, createSong, listSongs, publishSong, songFile, songView, stemFile, unpublishSong, visibleSong, type SongDeps } from "../../tools/songs/service.ts";
 import { TRACKS } from "../../tools/songs/types.ts";
 import type { AppEnv } from "../env.ts";
 import { errorResponses } from "../errors.ts";
@@ -55,11 +55,14 @@ export function registerSongs(app: Router, deps: SongDeps) {
   );
   app.openapi(
     createRoute({
-      ...route("get", "/v1/songs", "A user's songs / 用户的歌曲"),
+      ...route("get", "/v1/songs", "A user's songs / 用户的歌曲", { description: "With an API key and no `userId`, the workspace's newest songs (for moderation). 不带 userId 时返回本工作区最新歌曲（审核用）" }),
       request: { query: z.object({ userId: z.string().min(1).max(128).optional() }) },
       responses: { ...ok(z.object({ songs: z.array(Json) }), "Newest first"), ...errorResponses },
     }),
-    (c) => c.json({ songs: listSongs(c.get("ctx"), requestUser(c, c.req.valid("query").userId)) }, 200),
+    (c) => {
+      const named = c.req.valid("query").userId;
+      return c.json({ songs: listSongs(c.get("ctx"), c.get("auth").endUserId || named ? requestUser(c, named) : undefined) }, 200);
+    },
   );
   app.openapi(
     createRoute({ ...route("get", "/v1/songs/{id}", "A song: lyrics, timings, plan, links / 歌曲详情"), request: { params: SongParams }, responses: { ...ok(Json, "The song"), ...errorResponses } }),
@@ -120,6 +123,14 @@ export function registerSongs(app: Router, deps: SongDeps) {
       if (row.userId !== userId) throw new ApiError(ErrorCode.Forbidden, bi("只能发布自己的歌曲", "only the song's creator can publish it"));
       return c.json(publishSong(ctx, row), 200);
     },
+  );
+  app.openapi(
+    createRoute({
+      ...routesFor("songs", "operator")("post", "/v1/songs/{id}/unpublish", "Take a published song down / 下架", { description: "Moderation: the song is private again. Scope: operator." }),
+      request: { params: SongParams },
+      responses: { ...ok(Json, "The song, unpublished"), ...errorResponses },
+    }),
+    (c) => c.json(unpublishSong(c.get("ctx"), visibleSong(c.get("ctx"), c.req.valid("param").id, undefined)), 200),
   );
   app.openapi(
     createRoute({

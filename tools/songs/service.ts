@@ -144,8 +144,10 @@ export function songView(ctx: Ctx, row: SongRow) {
   };
 }
 
-export function listSongs(ctx: Ctx, userId: string, limit = 50) {
-  return ctx.db.select().from(songs).where(and(eq(songs.workspaceId, ctx.workspaceId), eq(songs.userId, userId))).orderBy(desc(songs.createdAt)).limit(limit).all().map((r) => songView(ctx, r));
+/** A user's songs, newest first; with no user, the workspace's (a moderator's view). */
+export function listSongs(ctx: Ctx, userId: string | undefined, limit = 50) {
+  const where = userId === undefined ? eq(songs.workspaceId, ctx.workspaceId) : and(eq(songs.workspaceId, ctx.workspaceId), eq(songs.userId, userId));
+  return ctx.db.select().from(songs).where(where).orderBy(desc(songs.createdAt)).limit(limit).all().map((r) => songView(ctx, r));
 }
 
 /** A stored file's bytes, checked against the hash the song (and any certificate) recorded. */
@@ -159,6 +161,12 @@ export async function songFile(ctx: Ctx, deps: SongDeps, row: SongRow, name: str
 
 export const publishSong = (ctx: Ctx, row: SongRow) => {
   if (row.publishedAt === null) stmt(ctx.db, "UPDATE songs SET published_at = ? WHERE workspace_id = ? AND id = ?").run(ctx.now().getTime(), ctx.workspaceId, row.id);
+  return songView(ctx, songRow(ctx, row.id));
+};
+
+/** A moderator's takedown: the song is private again (its reactions and files stay). */
+export const unpublishSong = (ctx: Ctx, row: SongRow) => {
+  stmt(ctx.db, "UPDATE songs SET published_at = NULL WHERE workspace_id = ? AND id = ?").run(ctx.workspaceId, row.id);
   return songView(ctx, songRow(ctx, row.id));
 };
 

@@ -6,6 +6,7 @@ import { registerChatPage } from "./chat.tsx";
 import { registerDashboards } from "./dashboards.tsx";
 import { registerSegmentsPage } from "./segments.tsx";
 import { registerBillingPage } from "./billing.tsx";
+import { registerModerationPage } from "./moderation.tsx";
 
 /** The operator console: the overview at `/`, and each area's page (its own file). */
 export function registerConsolePages(app: Router) {
@@ -35,4 +36,5 @@ export function registerConsolePages(app: Router) {
   registerChatPage(app);
   registerSegmentsPage(app);
   registerBillingPage(app);
+  registerModerationPage(app);
 }
