@@ -12,11 +12,13 @@ import { http, startNode, type Runtime } from "./runtimes.ts";
 let rt: Runtime;
 let browser: Browser;
 let token: string;
+let key: string;
 
 beforeAll(async () => {
   [rt, browser] = await Promise.all([startNode(), launch()]);
   const made = await http(rt, "POST", "/admin/workspaces", { key: rt.adminToken, body: { name: "acme", timezone: "Asia/Shanghai" } });
-  const minted = await http(rt, "POST", "/v1/end-users/alice/tokens", { key: made.body.key.key, body: {} });
+  key = made.body.key.key;
+  const minted = await http(rt, "POST", "/v1/end-users/alice/tokens", { key, body: {} });
   expect(minted.status).toBe(200);
   token = minted.body.token;
 }, 120_000);
@@ -160,6 +162,7 @@ describe("the end-user app in a browser", () => {
     expect(await song.textContent()).toContain("已用 1 / 3");
     expect(await page.locator("#credits section", { hasText: "原创认证" }).textContent()).toContain("已用 1 / 1");
     expect(await overflow(v)).toBeLessThanOrEqual(0);
+    await screenshot(page, "app-credits");
     // The player on a phone: cover above, lyrics wrapping, nothing wider than the screen.
     const mine = (await http(rt, "GET", "/v1/songs", { key: token })).body.songs[0];
     await page.goto(`${rt.base}/app?song=${mine.id}`);
@@ -194,6 +197,7 @@ describe("the end-user app in a browser", () => {
     await page.locator("#ref-progress p").first().waitFor();
     expect(await page.getByLabel("分享这个链接给好友").inputValue()).toMatch(new RegExp(`^${rt.base}/app/referral\\?code=\\w+$`));
     expect(await page.locator("#ref-progress").textContent()).toContain("已有 0 位好友助力");
+    await screenshot(page, "app-referral");
     expect(await axeSerious(page)).toEqual([]);
     expect(v.outside).toEqual([]);
     // Chromium logs every 4xx answer as a console error: the 402 the page showed is the only one.
@@ -219,5 +223,29 @@ describe("the end-user app in a browser", () => {
     expect(v.outside).toEqual([]);
     expect(v.consoleErrors).toEqual([]);
     await v.context.close();
+  }, 30_000);
+
+  it("a friend who opens my referral link helps from the page, and my progress counts it", async () => {
+    const link = (await http(rt, "POST", "/v1/referrals", { key: token, body: { userId: "alice" } })).body as { code: string };
+    // A helper must be a user the workspace has seen: bob's app reports him opening it.
+    const seen = await http(rt, "POST", "/v1/events", { key, body: { events: [{ id: "bob-open", userId: "bob", name: "app_open", timestamp: new Date().toISOString() }] } });
+    expect(seen.status).toBe(200);
+    const bob = (await http(rt, "POST", "/v1/end-users/bob/tokens", { key, body: {} })).body.token as string;
+    const v = await visitor(browser, rt.base, { token: bob });
+    await v.page.goto(`${rt.base}/app/referral?code=${link.code}`);
+    await v.page.getByRole("button", { name: "助力一下" }).click();
+    await v.page.locator("#help-status.ok").waitFor();
+    expect(await v.page.locator("#help-status").textContent()).toBe("助力成功，好友获得 1 次额度");
+    expect(await axeSerious(v.page)).toEqual([]);
+    expect(v.outside).toEqual([]);
+    await v.context.close();
+
+    const a = await visitor(browser, rt.base, { token });
+    await a.page.goto(`${rt.base}/app/referral`);
+    await a.page.locator("#ref-progress p").first().waitFor();
+    expect(await a.page.locator("#ref-progress p").first().textContent()).toBe("已有 1 位好友助力（新朋友 1 位），共得 1 次歌曲额度");
+    expect(await a.page.getByRole("progressbar", { name: "助力进度" }).getAttribute("aria-valuenow")).toBe("100");
+    expect(await a.page.locator("#help-box").isHidden()).toBe(true);
+    await a.context.close();
   }, 30_000);
 });
