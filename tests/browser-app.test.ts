@@ -200,8 +200,9 @@ describe("the end-user app in a browser", () => {
     await screenshot(page, "app-referral");
     expect(await axeSerious(page)).toEqual([]);
     expect(v.outside).toEqual([]);
-    // Chromium logs every 4xx answer as a console error: the 402 the page showed is the only one.
-    expect(v.consoleErrors).toEqual(["Failed to load resource: the server responded with a status of 402 (Payment Required)"]);
+    // Chromium logs every 4xx answer as a console error: the 402 the page showed, and 找同好's refusal (alice has not opted in yet), are the only ones.
+    expect(v.consoleErrors.filter((e) => !/^Failed to load resource: the server responded with a status of 40[234] /.test(e))).toEqual([]);
+    expect(v.consoleErrors).toContain("Failed to load resource: the server responded with a status of 402 (Payment Required)");
     await v.context.close();
   }, 40_000);
 
@@ -247,5 +248,39 @@ describe("the end-user app in a browser", () => {
     expect(await a.page.getByRole("progressbar", { name: "助力进度" }).getAttribute("aria-valuenow")).toBe("100");
     expect(await a.page.locator("#help-box").isHidden()).toBe(true);
     await a.context.close();
+  }, 30_000);
+
+  it("找同好: a user who opted in sees who shares their taste and gets opening lines; one who did not is told why", async () => {
+    let n = 0;
+    const plays = (userId: string, genre: string, artist: string, count: number) =>
+      Array.from({ length: count }, () => ({ id: `play-${++n}`, userId, name: "play_song", timestamp: new Date().toISOString(), properties: { song_id: `s${n}`, genre, artist } }));
+    const ingested = await http(rt, "POST", "/v1/events", { key, body: { events: [...plays("alice", "folk", "赵雷", 4), ...plays("carol", "folk", "赵雷", 3), ...plays("dave", "folk", "赵雷", 2)] } });
+    expect(ingested.status).toBe(200);
+    for (const u of ["alice", "carol"]) expect((await http(rt, "POST", "/v1/identify", { key, body: { userId: u, traits: { icebreakers_opt_in: true } } })).status).toBe(200);
+
+    const v = await visitor(browser, rt.base, { token, width: 375 });
+    await v.page.goto(`${rt.base}/app/friends`);
+    const carol = v.page.getByRole("region", { name: "carol" });
+    await carol.waitFor();
+    expect(await carol.textContent()).toContain("共同喜欢：赵雷、民谣");
+    await v.page.getByLabel("开场白的语气（角色）").selectOption("nuannan");
+    await carol.getByRole("button", { name: "生成开场白：carol" }).click();
+    const lines = carol.locator("ol li");
+    await lines.first().waitFor();
+    expect(await lines.count()).toBe(3);
+    expect((await lines.allTextContents()).join("")).toContain("赵雷");
+    expect(await v.page.getByRole("region", { name: "dave" }).count()).toBe(0);
+    expect(await overflow(v)).toBeLessThanOrEqual(0);
+    await screenshot(v.page, "app-friends");
+    expect(await axeSerious(v.page)).toEqual([]);
+    expect(v.outside).toEqual([]);
+    await v.context.close();
+
+    const daveToken = (await http(rt, "POST", "/v1/end-users/dave/tokens", { key, body: {} })).body.token as string;
+    const d = await visitor(browser, rt.base, { token: daveToken });
+    await d.page.goto(`${rt.base}/app/friends`);
+    await d.page.locator("#friends-status.err").waitFor();
+    expect(await d.page.locator("#friends-status").textContent()).toContain("你还没有开启「找同好」");
+    await d.context.close();
   }, 30_000);
 });

@@ -8,7 +8,7 @@ import { pageContext } from "../register.tsx";
 
 /**
  * The end-user app at /app: make a song and play it with its lyrics in time, my songs, persona chat
- * with its memory, the referral link and the balance. Each is a shell the visitor's end-user token
+ * with its memory, taste matches with icebreakers, the referral link and the balance. Each is a shell the visitor's end-user token
  * fills in the browser (web/assets/app-*.js over enduser.js's helpers).
  */
 
@@ -238,10 +238,22 @@ export function registerAppPages(app: Router) {
 
   app.get("/app/friends", (c) => {
     const { lang } = pageContext(c);
+    const l = (zh: string, en: string) => t(lang, { zh, en });
     return Page({
       c,
       title: { zh: "找同好", en: "Icebreakers" },
-      children: <p>{t(lang, { zh: "即将上线：在这里认识喜欢同样音乐的朋友。", en: "Coming soon: meet people who like the same music." })}</p>,
+      scripts: ["app-friends.js"],
+      children: (
+        <>
+          <p>{l("听歌口味和你相近的人，以及一句开场白。", "People whose taste in music is close to yours, and a line to start with.")}</p>
+          <label for="tone">{l("开场白的语气（角色）", "Tone of the opening lines (persona)")}</label>
+          <select id="tone">
+            <option value="">{l("默认", "Default")}</option>
+          </select>
+          <p id="friends-status" class="status" role="status" aria-live="polite"></p>
+          <div id="matches" class="grid"></div>
+        </>
+      ),
     });
   });
 }
