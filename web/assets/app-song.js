@@ -64,6 +64,9 @@ fw.ready(function () {
     $("cover").alt = fw.t("《" + s.title + "》封面", "Cover of " + s.title);
     $("cert-status").textContent = "";
     $("player").hidden = false;
+    // The previous song's blobs are let go: a session can make several songs of up to 180 s (~30 MB each).
+    if (audio.src.indexOf("blob:") === 0) URL.revokeObjectURL(audio.src);
+    if (coverUrl) URL.revokeObjectURL(coverUrl);
     return Promise.all([
       fw.fileUrl(s.files["audio.wav"].url).then(function (u) { audio.src = u; audio.load(); }),
       fw.fileUrl(s.files["cover.svg"].url).then(function (u) { coverUrl = u; $("cover").src = u; }),
@@ -86,6 +89,7 @@ fw.ready(function () {
     fw.status(status, fw.t("正在作词、作曲、演唱……", "Writing, composing and singing…"));
     var done = progress(800 + body.durationSec * 120);
     fw.api("/v1/songs", { body: body }).then(function (r) {
+      if (!r.song) throw new Error(fw.t("没有生成歌曲，请重试", "no song was made: please try again"));
       history.replaceState(null, "", "/app?song=" + encodeURIComponent(r.song.id));
       return show(r.song).then(function () { fw.status(status, fw.t("歌曲已生成：点播放收听", "Your song is ready: press play"), "ok"); $("song-title").focus(); });
     }).catch(failed).then(function () { done(); button.disabled = false; });
