@@ -211,9 +211,10 @@ const THEMES: Record<string, string> = { themeWinback: "winback", themePromotion
  * last audience of the conversation, which follow-ups refine.
  */
 export function understand(message: string, lex: Lexicon, cat: Catalog, previous?: SegmentNode, lastAnalytics?: Record<string, unknown>): { u: Understanding; scan: Scan } {
-  // A name the operator gives ("命名为高价值女性") is a name, not more conditions.
-  const named = /(?:命名为|名为|叫做|取名为?|named|called)\s*[「“"']?([^」”"'。，,.]+)/i.exec(message);
-  const s = scan(named ? message.slice(0, named.index) : message, lex, cat);
+  // A name the operator gives ("命名为高价值女性", "保存为摇滚活跃") is a name, not more conditions: the
+  // name and what follows it are not scanned, the verb before it is ("保存为" still asks to save).
+  const named = /(?:命名为|名为|叫做|取名为?|保存为|保存成|存为|存成|named|called|save(?: it)? as)\s*[「“"']?([^」”"'。，,.]+)/i.exec(message);
+  const s = scan(named ? message.slice(0, named.index + named[0].lastIndexOf(named[1]!)) : message, lex, cat);
   const ms = s.mentions;
   const intents = new Set(ms.filter((m) => isKind(m, "intent")).map((m) => (m as { w: string }).w));
   const time = ms.find((m) => m.k === "time");
