@@ -94,23 +94,39 @@ export async function listen(fetch: (r: Request) => Response | Promise<Response>
   return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-/** CONCURRENCY clients posting for ROUND_MS; requests/s of the answers that had the expected status. */
-export async function drive(url: string, init: (i: number) => RequestInit, expect: number): Promise<number> {
-  let done = 0;
+/** One series of requests: answers per second with the expected status, and every other status counted, with the first one's body. */
+export type Tally = { rps: number; ok: number; non200: Record<string, number>; firstError?: string };
+
+/** `concurrency` clients posting for `roundMs`; an answer with another status is counted, not skipped. */
+export async function tally(url: string, init: (i: number) => RequestInit, expected: number, o = { roundMs: ROUND_MS, concurrency: CONCURRENCY }): Promise<Tally> {
+  let ok = 0;
   let i = 0;
-  const until = performance.now() + ROUND_MS;
+  const non200: Record<string, number> = {};
+  let firstError: string | undefined;
+  const until = performance.now() + o.roundMs;
   const t0 = performance.now();
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
+    Array.from({ length: o.concurrency }, async () => {
       while (performance.now() < until) {
         const res = await fetch(url, init(i++));
-        await res.arrayBuffer();
-        if (res.status !== expect) throw new Error(`${url}: HTTP ${res.status}, expected ${expect}`);
-        done++;
+        const body = await res.arrayBuffer();
+        if (res.status === expected) ok++;
+        else {
+          non200[res.status] = (non200[res.status] ?? 0) + 1;
+          firstError ??= new TextDecoder().decode(body.slice(0, 300));
+        }
       }
     }),
   );
-  return done / ((performance.now() - t0) / 1000);
+  return { rps: ok / ((performance.now() - t0) / 1000), ok, non200, ...(firstError ? { firstError } : {}) };
+}
+
+/** CONCURRENCY clients posting for ROUND_MS; requests/s of the answers, every one of which must have the expected status. */
+export async function drive(url: string, init: (i: number) => RequestInit, expect: number): Promise<number> {
+  const t = await tally(url, init, expect);
+  const other = Object.keys(t.non200);
+  if (other.length) throw new Error(`${url}: HTTP ${other.join(", ")}, expected ${expect}: ${t.firstError ?? ""}`);
+  return t.rps;
 }
 
 async function overHttp() {

@@ -12,7 +12,7 @@ import { displayName, getPersona } from "../tools/personas/library.ts";
 import { screenInput } from "../tools/personas/safety.ts";
 import { ensureWorkspace } from "../tools/workspaces/index.ts";
 import { createApp } from "../server/app.ts";
-import { listen } from "./billing.ts";
+import { listen, tally, type Tally } from "./billing.ts";
 import { r2 } from "./machine.ts";
 
 /**
@@ -26,31 +26,8 @@ const ROUND_MS = Number(process.env.BENCH_PERSONAS_ROUND_MS ?? 2_000);
 const ROUNDS = Number(process.env.BENCH_PERSONAS_ROUNDS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_PERSONAS_CONCURRENCY ?? 16);
 
-type Tally = { rps: number; ok: number; non200: Record<string, number>; firstError?: string };
-
-/** CONCURRENCY clients posting for ROUND_MS; every answer counted by status (one not `expected` is reported, not skipped). */
-async function drive(url: string, init: (i: number) => RequestInit, expected = 200): Promise<Tally> {
-  let ok = 0;
-  let i = 0;
-  const non200: Record<string, number> = {};
-  let firstError: string | undefined;
-  const until = performance.now() + ROUND_MS;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (performance.now() < until) {
-        const res = await fetch(url, init(i++));
-        const body = await res.text();
-        if (res.status === expected) ok++;
-        else {
-          non200[res.status] = (non200[res.status] ?? 0) + 1;
-          firstError ??= body.slice(0, 300);
-        }
-      }
-    }),
-  );
-  return { rps: ok / ((performance.now() - t0) / 1000), ok, non200, ...(firstError ? { firstError } : {}) };
-}
+/** Requests to `url` for a round: answers/s with `expected` (200 unless said), other statuses counted. */
+const drive = (url: string, init: (i: number) => RequestInit, expected = 200) => tally(url, init, expected, { roundMs: ROUND_MS, concurrency: CONCURRENCY });
 
 export async function overHttp(o: {
   open: () => { db: Db; ctx: Ctx; close: () => void };
