@@ -29,7 +29,8 @@ export const TEST_PAYMENT_PAGE = `<!doctype html>
 For development: reads this workspace's signing secret with an admin key, signs an event in the browser (Web Crypto) and posts it to the payment webhook.</p>
 
 <label for="key">管理员密钥 / Admin key</label>
-<input id="key" type="password" autocomplete="off" placeholder="以 fw_ 开头 / starts with fw_">
+<input id="key" type="password" autocomplete="off" aria-describedby="key-hint">
+<small id="key-hint">以 fw_ 开头、带 admin 权限的密钥 / a key with the admin scope (it starts with fw_)</small>
 <button id="load" type="button">读取设置与目录 / Load settings and catalogue</button>
 <p id="ws" class="note"></p>
 
