@@ -17,27 +17,29 @@ export function detectLanguage(text: string, fallback: PersonaLanguage = "zh"): 
 }
 
 /**
- * Tokens as an OpenAI-style tokenizer would roughly count them: a Han character is about one, an
- * English word about 1.3, a digit run or punctuation mark one. Usage figures are estimates and say so.
+ * Tokens as an OpenAI-style tokenizer would roughly count them: a Han character, a digit run or a
+ * punctuation mark is one; an English word one per four letters (at least one). Usage figures are
+ * estimates and say so.
  */
-export function countTokens(text: string): number {
+const TOKEN = /\p{Script=Han}|[A-Za-z]+|\d+|[^\s\p{Script=Han}A-Za-z\d]/gu;
+const cost = (t: string) => (/^[A-Za-z]/.test(t) ? Math.max(1, Math.ceil(t.length / 4)) : 1);
+
+/** The tokens of `text`, stopping where they would pass `max`: the count, and where the cut falls. */
+function walk(text: string, max: number): { n: number; cutAt?: number } {
   let n = 0;
-  for (const m of text.matchAll(/\p{Script=Han}|[A-Za-z]+|\d+|[^\s\p{Script=Han}A-Za-z\d]/gu)) {
-    const t = m[0];
-    n += /^[A-Za-z]+$/.test(t) ? Math.max(1, Math.ceil(t.length / 4)) : 1;
+  for (const m of text.matchAll(TOKEN)) {
+    if (n + cost(m[0]) > max) return { n, cutAt: m.index };
+    n += cost(m[0]);
   }
-  return n;
+  return { n };
 }
+
+export const countTokens = (text: string): number => walk(text, Infinity).n;
 
 /** The longest prefix of `text` within `max` tokens (counted as countTokens does). */
 export function truncateTokens(text: string, max: number): { text: string; cut: boolean } {
-  let n = 0;
-  for (const m of text.matchAll(/\p{Script=Han}|[A-Za-z]+|\d+|[^\s\p{Script=Han}A-Za-z\d]/gu)) {
-    const t = m[0];
-    n += /^[A-Za-z]+$/.test(t) ? Math.max(1, Math.ceil(t.length / 4)) : 1;
-    if (n > max) return { text: text.slice(0, m.index).trimEnd(), cut: true };
-  }
-  return { text, cut: false };
+  const w = walk(text, max);
+  return w.cutAt === undefined ? { text, cut: false } : { text: text.slice(0, w.cutAt).trimEnd(), cut: true };
 }
 
 const EN_STOP = new Set("a an the i you me my your is are am was were be to of and or in on at it this that for with do does did so just really very what how".split(" "));
