@@ -22,6 +22,13 @@
         });
       });
     },
+    /** A file behind the key or token, as an object URL (an <audio>, an <img>, a download). */
+    fileUrl: function (path) {
+      return fetch(path, { headers: { authorization: "Bearer " + fw.key() } }).then(function (res) {
+        if (!res.ok) { var err = new Error(fw.t("文件加载失败", "could not load the file") + " (" + res.status + ")"); err.status = res.status; throw err; }
+        return res.blob();
+      }).then(function (blob) { return URL.createObjectURL(blob); });
+    },
     /** Runs `start` once a credential is there; otherwise shows the sign-in form. */
     ready: function (start) {
       var login = document.getElementById("login");

@@ -12,14 +12,6 @@
     }
   };
 
-  /** A file behind the token, as an object URL for an <audio> or <img>. */
-  fw.fileUrl = function (path) {
-    return fetch(path, { headers: { authorization: "Bearer " + fw.key() } }).then(function (res) {
-      if (!res.ok) { var err = new Error(fw.t("文件加载失败", "could not load the file") + " (" + res.status + ")"); err.status = res.status; throw err; }
-      return res.blob();
-    }).then(function (blob) { return URL.createObjectURL(blob); });
-  };
-
   fw.yuan = function (fen) { return "¥" + (fen / 100).toFixed(fen % 100 ? 2 : 0); };
 
   /** The API gives times in the workspace's own zone (…+08:00): shown as that wall clock, not converted to the device's. */

@@ -167,10 +167,10 @@
       r.segments.forEach(function (s) {
         var btn = fw.el("button", { type: "button", class: "secondary", text: fw.t("导出 CSV：", "Export CSV: ") + s.name });
         btn.addEventListener("click", function () {
-          fetch("/v1/segments/" + s.id + "/users?format=csv", { headers: { authorization: "Bearer " + fw.key() } }).then(function (res) { return res.blob(); }).then(function (b) {
-            var a = fw.el("a", { href: URL.createObjectURL(b), download: s.name + ".csv" });
+          fw.fileUrl("/v1/segments/" + s.id + "/users?format=csv").then(function (url) {
+            var a = fw.el("a", { href: url, download: s.name + ".csv" });
             document.body.append(a); a.click(); a.remove();
-          });
+          }, function (e) { fw.status($("save-status"), e.message, "err"); });
         });
         body.append(fw.el("tr", {}, [fw.el("td", { text: s.name }), fw.el("td", { text: s.count == null ? "—" : s.count.toLocaleString() }), fw.el("td", {}, [btn])]));
       });
